@@ -1,0 +1,48 @@
+# mod_leads: `make run` for a first look, `make test` for the whole suite.
+# The build rules themselves are in apxs.mk.
+
+PORT      ?= 8080
+PREFIX    ?= /usr/local
+
+include apxs.mk
+
+# Debian packages: what building and `make run` need, and what tests add.
+DEPS_RUN  := apache2 apache2-dev libapr1-dev libaprutil1-dev \
+             libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql libaprutil1-dbd-mysql \
+             libjansson-dev libssl-dev libcurl4-openssl-dev sqlite3 gcc make
+DEPS_TEST := $(DEPS_RUN) postgresql mariadb-server mariadb-client \
+             perl libjson-pp-perl curl
+
+.PHONY: all build deps deps-test run test unit install clean
+
+all: build
+
+build: $(MODULE) $(LEADSCTL)
+
+unit: $(UNIT_BIN)
+
+deps:
+	@sh scripts/apt-deps.sh $(DEPS_RUN)
+
+deps-test:
+	@sh scripts/apt-deps.sh $(DEPS_TEST)
+
+run: deps build
+	@PORT=$(PORT) sh scripts/run.sh
+
+test: deps-test build unit
+	@sh t/run-tests.sh
+
+install: build
+	$(APXS) -i -n leads $(MODULE)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(LEADSCTL) $(DESTDIR)$(PREFIX)/bin/leadsctl
+	@if [ -d /etc/apache2/mods-available ]; then \
+	    install -m 644 conf/leads.load /etc/apache2/mods-available/leads.load; \
+	    [ -e /etc/apache2/mods-available/leads.conf ] || \
+	        install -m 644 conf/leads.conf /etc/apache2/mods-available/leads.conf; \
+	    echo "installed: a2enmod leads (edit /etc/apache2/mods-available/leads.conf first)"; \
+	fi
+
+clean:
+	rm -rf $(BUILD) $(SRC)/.libs $(SRC)/*.o $(SRC)/*.lo $(SRC)/*.la $(SRC)/*.slo

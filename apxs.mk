@@ -1,0 +1,60 @@
+# Build rules for mod_leads.so (with apxs) and leadsctl, included by Makefile.
+
+APXS      ?= apxs
+APR_CONF  ?= apr-1-config
+APU_CONF  ?= apu-1-config
+CC        ?= cc
+
+WARN      := -std=c99 -D_GNU_SOURCE -Wall -Wextra -Werror
+LEADS_LIBS := -ljansson -lcrypto
+
+SRC       := mod_leads
+BUILD     := build
+
+# Plain C shared by the module, leadsctl and the unit tests: no httpd types.
+CORE_SRC  := $(addprefix $(SRC)/, leads_text.c leads_contact.c leads_phone.c \
+               leads_validate.c leads_uuid.c leads_time.c leads_key.c \
+               leads_ratelimit.c leads_dialect.c)
+
+# The module: httpd glue around the core.
+MOD_SRC   := $(addprefix $(SRC)/, mod_leads.c leads_config.c leads_handler.c \
+               leads_respond.c leads_store.c leads_profile.c leads_shm.c) \
+             $(CORE_SRC)
+
+CTL_SRC   := $(addprefix $(SRC)/, leadsctl.c leadsctl_db.c leadsctl_out.c leadsctl_firm.c leadsctl_key.c) $(CORE_SRC) \
+             $(BUILD)/leads_schema.c
+
+SQL_FILES := $(sort $(wildcard sql/*/*.sql))
+
+MODULE    := $(SRC)/.libs/mod_leads.so
+LEADSCTL  := $(BUILD)/leadsctl
+
+APR_CFLAGS := $(shell $(APR_CONF) --cflags --cppflags --includes 2>/dev/null) \
+              $(shell $(APU_CONF) --includes 2>/dev/null)
+APR_LIBS   := $(shell $(APU_CONF) --link-ld --libs 2>/dev/null) \
+              $(shell $(APR_CONF) --link-ld --libs 2>/dev/null)
+
+$(MODULE): $(MOD_SRC) $(wildcard $(SRC)/*.h)
+	cd $(SRC) && $(APXS) -c -o mod_leads.so \
+	    $(foreach f,$(WARN),-Wc,$(f)) $(LEADS_LIBS) \
+	    $(notdir $(MOD_SRC))
+
+# The schema files are compiled into leadsctl so `leadsctl init` needs no
+# data directory.
+$(BUILD)/leads_schema.c: $(SQL_FILES) scripts/embed-sql.sh
+	@mkdir -p $(BUILD)
+	sh scripts/embed-sql.sh $(SQL_FILES) > $@.tmp && mv $@.tmp $@
+
+$(LEADSCTL): $(CTL_SRC) $(wildcard $(SRC)/*.h)
+	@mkdir -p $(BUILD)
+	$(CC) $(WARN) -g -O2 -I$(SRC) $(APR_CFLAGS) -o $@ $(CTL_SRC) \
+	    $(APR_LIBS) $(LEADS_LIBS)
+
+# Unit tests of the core: one TAP program per t/unit/*.c.
+UNIT_SRC  := $(wildcard t/unit/*.c)
+UNIT_BIN  := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
+
+$(BUILD)/unit/%: t/unit/%.c $(CORE_SRC) $(wildcard $(SRC)/*.h) t/unit/tap.h
+	@mkdir -p $(BUILD)/unit
+	$(CC) $(WARN) -g -O1 -I$(SRC) -It/unit $(APR_CFLAGS) -o $@ $< $(CORE_SRC) \
+	    $(APR_LIBS) $(LEADS_LIBS)

@@ -1,0 +1,32 @@
+/* Directives of SPEC §2 and the per-server / per-location configuration. */
+#ifndef LEADS_CONFIG_H
+#define LEADS_CONFIG_H
+
+#include "httpd.h"
+#include "http_config.h"
+
+#define LEADS_DEFAULT_MAX_BODY      65536
+#define LEADS_DEFAULT_CACHE_TTL     5
+#define LEADS_DEFAULT_RATE_LIMIT    120
+#define LEADS_DEFAULT_RATE_WINDOW   60
+
+typedef struct {
+    apr_off_t max_body;
+    int max_body_set;
+    apr_interval_time_t cache_ttl;
+    int cache_ttl_set;
+    int rate_limit;                     /* 0 = off */
+    apr_interval_time_t rate_window;
+    int rate_set;
+    const char *phone_region;           /* NULL = none */
+    int phone_region_set;
+    int require_tls;
+    int require_tls_set;
+} leads_srv_cfg_t;
+
+extern const command_rec leads_cmds[];
+
+void *leads_create_srv_cfg(apr_pool_t *p, server_rec *s);
+void *leads_merge_srv_cfg(apr_pool_t *p, void *base, void *add);
+
+#endif

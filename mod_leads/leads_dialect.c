@@ -1,0 +1,73 @@
+/* All request-path SQL, per backend. Schemas are in sql/<driver>/. */
+#include <string.h>
+
+#include "leads_dialect.h"
+
+#define LEADS_LABELS { \
+    "leads_key_by_hash", "leads_first_open_stage", "leads_fields", \
+    "leads_members", "leads_lead_insert" }
+
+static const leads_dialect_t dialect_pgsql = {
+    "pgsql", "BEGIN", LEADS_TIME_ISO_Z, 1,
+    {
+        "SELECT id, firm_id, scopes, enabled FROM api_keys WHERE key_hash = %s",
+        "SELECT id, key, name FROM stages WHERE firm_id = %s AND NOT closed"
+        " ORDER BY position, key LIMIT 1",
+        "SELECT name, type, choices, required FROM fields WHERE firm_id = %s"
+        " ORDER BY name",
+        "SELECT id FROM members WHERE firm_id = %s",
+        "INSERT INTO leads (id, firm_id, first_name, last_name, email, phone,"
+        " source, stage_id, assignee_id, data, created_at, last_activity_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, CAST(NULLIF(%s, '') AS uuid),"
+        " %s, %s, %s)"
+    },
+    LEADS_LABELS
+};
+
+static const leads_dialect_t dialect_mysql = {
+    "mysql", "START TRANSACTION", LEADS_TIME_SQL_UTC, 0,
+    {
+        "SELECT id, firm_id, scopes, enabled FROM api_keys WHERE key_hash = %s",
+        "SELECT id, `key`, name FROM stages WHERE firm_id = %s AND closed = 0"
+        " ORDER BY position, `key` LIMIT 1",
+        "SELECT name, type, choices, required FROM fields WHERE firm_id = %s"
+        " ORDER BY name",
+        "SELECT id FROM members WHERE firm_id = %s",
+        "INSERT INTO leads (id, firm_id, first_name, last_name, email, phone,"
+        " source, stage_id, assignee_id, data, created_at, last_activity_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULLIF(%s, ''), %s, %s, %s)"
+    },
+    LEADS_LABELS
+};
+
+static const leads_dialect_t dialect_sqlite3 = {
+    "sqlite3", "BEGIN IMMEDIATE", LEADS_TIME_ISO_Z, 0,
+    {
+        "SELECT id, firm_id, scopes, enabled FROM api_keys WHERE key_hash = %s",
+        "SELECT id, key, name FROM stages WHERE firm_id = %s AND closed = 0"
+        " ORDER BY position, key LIMIT 1",
+        "SELECT name, type, choices, required FROM fields WHERE firm_id = %s"
+        " ORDER BY name",
+        "SELECT id FROM members WHERE firm_id = %s",
+        "INSERT INTO leads (id, firm_id, first_name, last_name, email, phone,"
+        " source, stage_id, assignee_id, data, created_at, last_activity_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULLIF(%s, ''), %s, %s, %s)"
+    },
+    LEADS_LABELS
+};
+
+static const leads_dialect_t *const dialects[] = {
+    &dialect_pgsql, &dialect_mysql, &dialect_sqlite3, NULL
+};
+
+const leads_dialect_t *leads_dialect_for(const char *driver)
+{
+    int i;
+
+    for (i = 0; driver && dialects[i]; i++) {
+        if (strcmp(dialects[i]->driver, driver) == 0) {
+            return dialects[i];
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,33 @@
+/* The SQL the request path runs, one table per backend, chosen once by the
+ * apr_dbd driver name. Statements use apr_dbd placeholders (%s). */
+#ifndef LEADS_DIALECT_H
+#define LEADS_DIALECT_H
+
+typedef enum {
+    LEADS_SQL_KEY_BY_HASH,      /* key hash -> id, firm_id, scopes, enabled */
+    LEADS_SQL_FIRST_OPEN_STAGE, /* firm -> id, key, name of the first open stage */
+    LEADS_SQL_FIELDS,           /* firm -> name, type, choices, required */
+    LEADS_SQL_MEMBERS,          /* firm -> id */
+    LEADS_SQL_LEAD_INSERT,      /* see leads_store_insert_lead() for the order */
+    LEADS_SQL_COUNT
+} leads_sql_e;
+
+/* How a timestamp is passed to the database as text. */
+typedef enum {
+    LEADS_TIME_ISO_Z,           /* 2026-06-24T10:00:00.000Z */
+    LEADS_TIME_SQL_UTC          /* 2026-06-24 10:00:00.000 (UTC by convention) */
+} leads_time_style_e;
+
+typedef struct {
+    const char *driver;                 /* apr_dbd driver name */
+    const char *begin;                  /* opens a write transaction */
+    leads_time_style_e time_style;
+    int stale_statements;               /* server may forget prepared statements */
+    const char *sql[LEADS_SQL_COUNT];
+    const char *label[LEADS_SQL_COUNT]; /* prepared statement names */
+} leads_dialect_t;
+
+/* The dialect of an apr_dbd driver, or NULL when it is not supported. */
+const leads_dialect_t *leads_dialect_for(const char *driver);
+
+#endif

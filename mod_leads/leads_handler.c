@@ -1,0 +1,439 @@
+/* POST /api/leads in API mode: each step either fills the request context
+ * or returns an error value; only leads_handler() writes the response. */
+#include <string.h>
+
+#include "httpd.h"
+#include "apr_strings.h"
+#include "apr_lib.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "http_ssl.h"
+
+#include "leads_config.h"
+#include "leads_handler.h"
+#include "leads_key.h"
+#include "leads_profile.h"
+#include "leads_respond.h"
+#include "leads_shm.h"
+#include "leads_store.h"
+#include "leads_time.h"
+#include "leads_uuid.h"
+#include "leads_validate.h"
+#include "mod_leads.h"
+
+APLOG_USE_MODULE(leads);
+
+/* Deeper JSON than this is refused: a lead is two levels deep. */
+#define LEADS_MAX_JSON_DEPTH 32
+
+typedef struct {
+    request_rec *r;
+    const leads_srv_cfg_t *cfg;
+    leads_db_t *db;
+    leads_key_row_t key;
+    int body_read;
+    json_t *body;
+    const leads_profile_t *profile;
+    leads_lead_t lead;
+    leads_error_t err;
+} leads_ctx_t;
+
+/* Each step returns 0 to go on, or non-zero with ctx->err filled. */
+static int fail(leads_ctx_t *ctx, leads_err_e code, const char *message)
+{
+    ctx->err.code = code;
+    ctx->err.message = message;
+    return 1;
+}
+
+static int fail_db(leads_ctx_t *ctx, apr_status_t rv)
+{
+    if (rv == LEADS_DB_DOWN) {
+        return fail(ctx, LEADS_ERR_UNAVAILABLE, NULL);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, ctx->r, LEADSLOGNO(00040)
+                  "database error, answering 500 (request %s)",
+                  leads_request_id(ctx->r));
+    return fail(ctx, LEADS_ERR_INTERNAL, NULL);
+}
+
+/* Only the handler's own location is served; a longer path below it is 404.
+ * The location is the path of the last section merged into the request's
+ * configuration (core keeps it); a regex or non-prefix section is left be. */
+static int check_path(leads_ctx_t *ctx)
+{
+    const core_dir_config *d = ap_get_core_module_config(
+                                   ctx->r->per_dir_config);
+    const char *uri = ctx->r->uri;
+    apr_size_t len;
+
+    if (!d || !d->d || d->r || d->d_is_fnmatch) {
+        return 0;
+    }
+    len = strlen(d->d);
+    while (len > 1 && d->d[len - 1] == '/') {
+        len--;
+    }
+    if (strncmp(uri, d->d, len) != 0) {
+        return 0;
+    }
+    if (uri[len] == '\0' || (uri[len] == '/' && uri[len + 1] == '\0')) {
+        return 0;
+    }
+    return fail(ctx, LEADS_ERR_NOT_FOUND, NULL);
+}
+
+static int check_method(leads_ctx_t *ctx)
+{
+    if (ctx->r->method_number != M_POST) {
+        return fail(ctx, LEADS_ERR_METHOD_NOT_ALLOWED, NULL);
+    }
+    return 0;
+}
+
+static int check_tls(leads_ctx_t *ctx)
+{
+    if (ctx->cfg->require_tls && !ap_ssl_conn_is_ssl(ctx->r->connection)) {
+        return fail(ctx, LEADS_ERR_HTTPS_REQUIRED, NULL);
+    }
+    return 0;
+}
+
+static int has_scope(const char *scopes, const char *want)
+{
+    apr_size_t n = strlen(want);
+    const char *s = scopes;
+
+    while (s && *s) {
+        if (strncmp(s, want, n) == 0 && (s[n] == ',' || s[n] == '\0')) {
+            return 1;
+        }
+        s = strchr(s, ',');
+        s = s ? s + 1 : NULL;
+    }
+    return 0;
+}
+
+/* SPEC §3: the key alone names the firm; it is looked up on every request
+ * so that disabling or deleting it takes effect at once. */
+static int authenticate(leads_ctx_t *ctx)
+{
+    request_rec *r = ctx->r;
+    const char *token = leads_bearer_token(r->pool,
+                            apr_table_get(r->headers_in, "Authorization"));
+    const char *hash;
+    apr_status_t rv;
+
+    if (!token) {
+        return fail(ctx, LEADS_ERR_MISSING_KEY, NULL);
+    }
+    if (strncmp(token, LEADS_API_KEY_PREFIX,
+                sizeof(LEADS_API_KEY_PREFIX) - 1) != 0) {
+        return fail(ctx, LEADS_ERR_INVALID_KEY, NULL);
+    }
+    rv = leads_db_acquire(r, &ctx->db);
+    if (rv != APR_SUCCESS) {
+        return fail_db(ctx, rv);
+    }
+    hash = leads_sha256_hex(r->pool, token, strlen(token));
+    rv = leads_store_key_by_hash(ctx->db, hash, &ctx->key);
+    if (rv == LEADS_DB_NOT_FOUND) {
+        return fail(ctx, LEADS_ERR_INVALID_KEY, NULL);
+    }
+    if (rv != APR_SUCCESS) {
+        return fail_db(ctx, rv);
+    }
+    if (!ctx->key.enabled) {
+        return fail(ctx, LEADS_ERR_KEY_DISABLED, NULL);
+    }
+    if (!has_scope(ctx->key.scopes, "leads:write")) {
+        return fail(ctx, LEADS_ERR_INSUFFICIENT_SCOPE, NULL);
+    }
+    return 0;
+}
+
+static int check_rate(leads_ctx_t *ctx)
+{
+    int retry_after;
+
+    if (ctx->cfg->rate_limit <= 0) {
+        return 0;
+    }
+    retry_after = leads_shm_rate_hit(ctx->r, ctx->key.id, ctx->cfg->rate_limit,
+                                     ctx->cfg->rate_window);
+    if (retry_after > 0) {
+        apr_table_setn(ctx->r->err_headers_out, "Retry-After",
+                       apr_itoa(ctx->r->pool, retry_after));
+        return fail(ctx, LEADS_ERR_RATE_LIMITED, NULL);
+    }
+    return 0;
+}
+
+/* "application/json", any case, parameters (charset) allowed. */
+static int check_content_type(leads_ctx_t *ctx)
+{
+    const char *ct = apr_table_get(ctx->r->headers_in, "Content-Type");
+    static const char want[] = "application/json";
+    apr_size_t n = sizeof(want) - 1;
+
+    if (ct) {
+        while (*ct == ' ' || *ct == '\t') {
+            ct++;
+        }
+        if (strncasecmp(ct, want, n) == 0
+            && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '
+                || ct[n] == '\t')) {
+            return 0;
+        }
+    }
+    return fail(ctx, LEADS_ERR_UNSUPPORTED_MEDIA_TYPE, NULL);
+}
+
+/* Read the whole body, refusing it as soon as it passes the limit. */
+static int read_body(leads_ctx_t *ctx, char **buf, apr_size_t *len)
+{
+    request_rec *r = ctx->r;
+    apr_off_t max = ctx->cfg->max_body, total = 0;
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    apr_bucket_brigade *bb, *body;
+    apr_status_t rv;
+    int seen_eos = 0;
+
+    if (cl) {
+        apr_off_t n;
+        char *end;
+
+        if (apr_strtoff(&n, cl, &end, 10) == APR_SUCCESS && *end == '\0'
+            && n > max) {
+            return fail(ctx, LEADS_ERR_PAYLOAD_TOO_LARGE, NULL);
+        }
+    }
+    ctx->body_read = 1;
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    body = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    while (!seen_eos) {
+        apr_bucket *b;
+
+        rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
+                            APR_BLOCK_READ, HUGE_STRING_LEN);
+        if (rv != APR_SUCCESS) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, LEADSLOGNO(00041)
+                          "cannot read the request body");
+            return fail(ctx, LEADS_ERR_INVALID_JSON,
+                        "The request body could not be read.");
+        }
+        while (!APR_BRIGADE_EMPTY(bb)) {
+            b = APR_BRIGADE_FIRST(bb);
+            if (APR_BUCKET_IS_EOS(b)) {
+                seen_eos = 1;
+            }
+            if (APR_BUCKET_IS_METADATA(b)) {
+                apr_bucket_delete(b);
+                continue;
+            }
+            total += b->length;
+            if (total > max) {
+                apr_brigade_cleanup(bb);
+                return fail(ctx, LEADS_ERR_PAYLOAD_TOO_LARGE, NULL);
+            }
+            APR_BUCKET_REMOVE(b);
+            apr_bucket_setaside(b, r->pool);
+            APR_BRIGADE_INSERT_TAIL(body, b);
+        }
+    }
+    rv = apr_brigade_pflatten(body, buf, len, r->pool);
+    apr_brigade_destroy(body);
+    if (rv != APR_SUCCESS) {
+        return fail(ctx, LEADS_ERR_INTERNAL, NULL);
+    }
+    return 0;
+}
+
+static apr_status_t decref_json(void *data)
+{
+    json_decref(data);
+    return APR_SUCCESS;
+}
+
+static int parse_body(leads_ctx_t *ctx)
+{
+    char *buf;
+    apr_size_t len;
+    json_error_t jerr;
+
+    if (read_body(ctx, &buf, &len)) {
+        return 1;
+    }
+    ctx->body = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!ctx->body) {
+        return fail(ctx, LEADS_ERR_INVALID_JSON,
+                    apr_psprintf(ctx->r->pool, "The body is not valid JSON: "
+                                 "%s (at character %d).", jerr.text,
+                                 jerr.position));
+    }
+    apr_pool_cleanup_register(ctx->r->pool, ctx->body, decref_json,
+                              apr_pool_cleanup_null);
+    if (!json_is_object(ctx->body)) {
+        return fail(ctx, LEADS_ERR_INVALID_JSON,
+                    "The body must be a JSON object.");
+    }
+    if (leads_json_depth(ctx->body) > LEADS_MAX_JSON_DEPTH) {
+        return fail(ctx, LEADS_ERR_INVALID_JSON,
+                    "The body is nested too deeply.");
+    }
+    return 0;
+}
+
+static void set_ignored_header(leads_ctx_t *ctx)
+{
+    const apr_array_header_t *ignored = ctx->lead.ignored;
+
+    if (ignored && ignored->nelts > 0) {
+        apr_table_setn(ctx->r->err_headers_out, "Lawfficient-Ignored-Fields",
+                       apr_array_pstrcat(ctx->r->pool, ignored, ','));
+    }
+}
+
+static int validate(leads_ctx_t *ctx)
+{
+    request_rec *r = ctx->r;
+    apr_array_header_t *problems = apr_array_make(r->pool, 4,
+                                                  sizeof(leads_problem_t));
+    leads_validate_opts_t opts;
+    apr_status_t rv;
+
+    rv = leads_profile_get(r, ctx->db, ctx->key.firm_id, ctx->cfg->cache_ttl,
+                           &ctx->profile);
+    if (rv != APR_SUCCESS) {
+        return fail_db(ctx, rv);
+    }
+    memset(&opts, 0, sizeof(opts));
+    opts.fields = ctx->profile->fields;
+    opts.phone_region = ctx->cfg->phone_region;
+    leads_validate_lead(r->pool, ctx->body, &opts, &ctx->lead, problems);
+    if (ctx->lead.assignee_id
+        && !apr_hash_get(ctx->profile->members, ctx->lead.assignee_id,
+                         APR_HASH_KEY_STRING)) {
+        leads_problem_t *pr = apr_array_push(problems);
+
+        pr->field = "assignee_id";
+        pr->issue = "is not a member of this firm";
+    }
+    set_ignored_header(ctx);
+    if (problems->nelts > 0) {
+        ctx->err.details = problems;
+        return fail(ctx, LEADS_ERR_INVALID_REQUEST, NULL);
+    }
+    if (!ctx->profile->stage_id) {
+        return fail(ctx, LEADS_ERR_NO_OPEN_STAGE, NULL);
+    }
+    return 0;
+}
+
+/* The lead exactly in the seed's shape and key order. */
+static json_t *lead_json(const leads_ctx_t *ctx, const char *id,
+                         const char *created)
+{
+    const leads_lead_t *l = &ctx->lead;
+
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:o,"
+                     " s:b, s:s, s:s, s:O}",
+                     "id", id,
+                     "first_name", l->first_name,
+                     "last_name", l->last_name,
+                     "email", l->email,
+                     "phone", l->phone,
+                     "source", l->source,
+                     "status", "key", ctx->profile->stage_key,
+                               "name", ctx->profile->stage_name,
+                     "assignee_id", l->assignee_id
+                                    ? json_string(l->assignee_id)
+                                    : json_null(),
+                     "archived", 0,
+                     "created_at", created,
+                     "last_activity_at", created,
+                     "data", l->data);
+}
+
+static int create_lead(leads_ctx_t *ctx, json_t **out)
+{
+    request_rec *r = ctx->r;
+    apr_time_t now = leads_time_ms(apr_time_now());
+    leads_new_lead_t n;
+    char *data_text;
+    apr_status_t rv;
+
+    memset(&n, 0, sizeof(n));
+    if (leads_uuid_v7(r->pool, now, &n.id) != APR_SUCCESS) {
+        return fail(ctx, LEADS_ERR_INTERNAL, NULL);
+    }
+    n.firm_id = ctx->key.firm_id;
+    n.stage_id = ctx->profile->stage_id;
+    n.lead = &ctx->lead;
+    n.created_at = now;
+    data_text = json_dumps(ctx->lead.data, JSON_COMPACT);
+    if (!data_text) {
+        return fail(ctx, LEADS_ERR_INTERNAL, NULL);
+    }
+    n.data_json = apr_pstrdup(r->pool, data_text);
+    free(data_text);
+
+    rv = leads_store_insert_lead(ctx->db, &n);
+    if (rv != APR_SUCCESS) {
+        return fail_db(ctx, rv);
+    }
+    *out = lead_json(ctx, n.id, leads_time_iso(r->pool, now));
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, LEADSLOGNO(00042)
+                  "lead %s created for firm %s", n.id, ctx->key.firm_id);
+    return *out ? 0 : fail(ctx, LEADS_ERR_INTERNAL, NULL);
+}
+
+/* An error before the body was read: read a small body away so the
+ * connection can be kept; close it rather than read a large one. */
+static void drop_unread_body(leads_ctx_t *ctx)
+{
+    request_rec *r = ctx->r;
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    apr_off_t n = 0;
+    char *end;
+
+    if (ctx->body_read && ctx->err.code != LEADS_ERR_PAYLOAD_TOO_LARGE) {
+        return;
+    }
+    if (ctx->err.code == LEADS_ERR_PAYLOAD_TOO_LARGE
+        || apr_table_get(r->headers_in, "Transfer-Encoding")
+        || (cl && (apr_strtoff(&n, cl, &end, 10) != APR_SUCCESS
+                   || n > ctx->cfg->max_body))
+        || ap_discard_request_body(r) != OK) {
+        r->connection->keepalive = AP_CONN_CLOSE;
+    }
+}
+
+int leads_handler(request_rec *r)
+{
+    leads_ctx_t ctx;
+    json_t *lead = NULL;
+    int rv;
+
+    if (!r->handler || strcmp(r->handler, "leads") != 0) {
+        return DECLINED;
+    }
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.r = r;
+    ctx.cfg = ap_get_module_config(r->server->module_config, &leads_module);
+    leads_respond_prepare(r);
+
+    if (check_path(&ctx) || check_method(&ctx) || check_tls(&ctx)
+        || authenticate(&ctx) || check_rate(&ctx)
+        || check_content_type(&ctx) || parse_body(&ctx) || validate(&ctx)
+        || create_lead(&ctx, &lead)) {
+        drop_unread_body(&ctx);
+        return leads_respond_error(r, &ctx.err);
+    }
+    rv = leads_respond_json(r, HTTP_CREATED, lead);
+    json_decref(lead);
+    return rv;
+}

@@ -1,0 +1,137 @@
+/* Responses are written here and the handler returns OK, so httpd never
+ * substitutes its own HTML error page for the JSON envelope. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "httpd.h"
+#include "apr_strings.h"
+#include "http_log.h"
+#include "http_protocol.h"
+
+#include "leads_respond.h"
+#include "leads_uuid.h"
+#include "leads_validate.h"
+#include "mod_leads.h"
+
+APLOG_USE_MODULE(leads);
+
+typedef struct {
+    int status;
+    const char *code;
+    const char *message;
+} error_def_t;
+
+/* Indexed by leads_err_e. */
+static const error_def_t errors[] = {
+    { 400, "invalid_json", "The body is not a valid UTF-8 JSON object." },
+    { 400, "invalid_idempotency_key",
+      "Idempotency-Key must be 1 to 255 printable ASCII characters." },
+    { 401, "missing_key",
+      "Send your key in an 'Authorization: Bearer <key>' header." },
+    { 401, "invalid_key", "The key is not valid." },
+    { 403, "key_disabled", "The key is disabled." },
+    { 403, "insufficient_scope", "The key lacks the leads:write scope." },
+    { 403, "https_required", "Requests must be made over HTTPS." },
+    { 404, "not_found", "No such resource." },
+    { 405, "method_not_allowed", "Only POST is allowed here." },
+    { 409, "no_open_stage", "The firm has no open pipeline stage." },
+    { 409, "idempotency_in_flight",
+      "A request with this Idempotency-Key is still being processed." },
+    { 413, "payload_too_large", "The request body is too large." },
+    { 415, "unsupported_media_type",
+      "Send the body as Content-Type: application/json." },
+    { 422, "invalid_request", "The lead is not valid." },
+    { 422, "idempotency_key_reused",
+      "This Idempotency-Key was used with a different body." },
+    { 429, "rate_limited", "Too many requests for this key." },
+    { 503, "unavailable",
+      "The service is temporarily unavailable; retry later." },
+    { 500, "internal_error", "Something went wrong on our side." }
+};
+
+const char *leads_request_id(request_rec *r)
+{
+    const char *id = apr_table_get(r->notes, "leads-request-id");
+
+    if (!id) {
+        id = apr_table_get(r->subprocess_env, "UNIQUE_ID");
+        if (!id && leads_uuid_v7(r->pool, r->request_time, &id)
+                   != APR_SUCCESS) {
+            id = apr_psprintf(r->pool, "%" APR_TIME_T_FMT, r->request_time);
+        }
+        apr_table_setn(r->notes, "leads-request-id", id);
+    }
+    return id;
+}
+
+void leads_respond_prepare(request_rec *r)
+{
+    apr_table_setn(r->err_headers_out, "X-Request-Id", leads_request_id(r));
+    apr_table_setn(r->err_headers_out, "Lawfficient-Version",
+                   LEADS_API_VERSION);
+}
+
+int leads_respond_json(request_rec *r, int status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
+
+    r->status = status;
+    ap_set_content_type(r, "application/json");
+    if (!text) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, LEADSLOGNO(00030)
+                      "cannot serialise a response (request %s)",
+                      leads_request_id(r));
+        r->status = HTTP_INTERNAL_SERVER_ERROR;
+        text = strdup("{\"error\":{\"code\":\"internal_error\","
+                      "\"message\":\"Something went wrong on our side.\","
+                      "\"details\":null}}");
+    }
+    if (text) {
+        ap_set_content_length(r, strlen(text));
+        ap_rwrite(text, (int)strlen(text), r);
+        free(text);
+    }
+    return OK;
+}
+
+static json_t *details_json(const apr_array_header_t *details)
+{
+    json_t *arr;
+    int i;
+
+    if (!details || details->nelts == 0) {
+        return json_null();
+    }
+    arr = json_array();
+    for (i = 0; i < details->nelts; i++) {
+        const leads_problem_t *pr = &APR_ARRAY_IDX(details, i, leads_problem_t);
+
+        json_array_append_new(arr, json_pack("{s:s, s:s}", "field", pr->field,
+                                             "issue", pr->issue));
+    }
+    return arr;
+}
+
+int leads_respond_error(request_rec *r, const leads_error_t *err)
+{
+    const error_def_t *def = &errors[err->code];
+    json_t *body;
+    int rv;
+
+    if (err->code == LEADS_ERR_UNAVAILABLE) {
+        apr_table_setn(r->err_headers_out, "Retry-After", "5");
+    }
+    if (err->code == LEADS_ERR_MISSING_KEY) {
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer");
+    }
+    if (err->code == LEADS_ERR_METHOD_NOT_ALLOWED) {
+        apr_table_setn(r->err_headers_out, "Allow", "POST");
+    }
+    body = json_pack("{s:{s:s, s:s, s:o}}", "error",
+                     "code", def->code,
+                     "message", err->message ? err->message : def->message,
+                     "details", details_json(err->details));
+    rv = leads_respond_json(r, def->status, body);
+    json_decref(body);
+    return rv;
+}

@@ -1,0 +1,49 @@
+/* Every answer mod_leads writes: the JSON body, the error envelope of
+ * SPEC §8 and the headers every response carries. */
+#ifndef LEADS_RESPOND_H
+#define LEADS_RESPOND_H
+
+#include "httpd.h"
+#include <jansson.h>
+
+typedef enum {
+    LEADS_ERR_INVALID_JSON,
+    LEADS_ERR_INVALID_IDEMPOTENCY_KEY,
+    LEADS_ERR_MISSING_KEY,
+    LEADS_ERR_INVALID_KEY,
+    LEADS_ERR_KEY_DISABLED,
+    LEADS_ERR_INSUFFICIENT_SCOPE,
+    LEADS_ERR_HTTPS_REQUIRED,
+    LEADS_ERR_NOT_FOUND,
+    LEADS_ERR_METHOD_NOT_ALLOWED,
+    LEADS_ERR_NO_OPEN_STAGE,
+    LEADS_ERR_IDEMPOTENCY_IN_FLIGHT,
+    LEADS_ERR_PAYLOAD_TOO_LARGE,
+    LEADS_ERR_UNSUPPORTED_MEDIA_TYPE,
+    LEADS_ERR_INVALID_REQUEST,
+    LEADS_ERR_IDEMPOTENCY_KEY_REUSED,
+    LEADS_ERR_RATE_LIMITED,
+    LEADS_ERR_UNAVAILABLE,
+    LEADS_ERR_INTERNAL
+} leads_err_e;
+
+/* An error on its way to the one place that writes it. */
+typedef struct {
+    leads_err_e code;
+    const char *message;                /* NULL: the code's default */
+    apr_array_header_t *details;        /* leads_problem_t, or NULL */
+} leads_error_t;
+
+/* Set X-Request-Id and Lawfficient-Version; call first in the handler. */
+void leads_respond_prepare(request_rec *r);
+
+/* The request id shown in X-Request-Id (and logged with 500s). */
+const char *leads_request_id(request_rec *r);
+
+/* Write `body` (a reference is taken) with `status`. Returns OK. */
+int leads_respond_json(request_rec *r, int status, json_t *body);
+
+/* Write the error envelope. Returns OK. */
+int leads_respond_error(request_rec *r, const leads_error_t *err);
+
+#endif

@@ -1,0 +1,471 @@
+/* leadsctl: the admin CLI of mod_leads (SPEC §9). Creates the schema and
+ * provisions firms, stages, members, fields and keys through apr_dbd.
+ *
+ *   leadsctl [--driver D --params P] [--json] NOUN VERB [--opt value]… [ARG]
+ *
+ * This file holds the global options, the command table and the option
+ * parser; each command lives with its concern (leadsctl_firm.c,
+ * leadsctl_key.c), the SQL access in leadsctl_db.c, the output in
+ * leadsctl_out.c. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_general.h>
+#include <apr_strings.h>
+#include <jansson.h>
+
+#include "leads_text.h"
+#include "leadsctl_db.h"
+
+/* One command. `options` lists the accepted --options: "name=" takes a
+ * value, "name=*" takes a value and may repeat, "name" is a flag. `nargs`
+ * positional arguments are required. Source and webhook commands slot in
+ * as more rows. */
+typedef struct {
+    const char *noun;
+    const char *verb;                   /* NULL: the noun alone (init) */
+    const char *options;
+    int nargs;
+    leadsctl_run_fn run;
+    const char *synopsis;
+} leadsctl_command_t;
+
+static const leadsctl_command_t commands[] = {
+    { "init", NULL, "", 0, leadsctl_init_run,
+      "init                       create or upgrade the schema" },
+    { "firm", "add", "name=", 0, leadsctl_firm_add,
+      "firm add --name NAME" },
+    { "firm", "list", "", 0, leadsctl_firm_list,
+      "firm list" },
+    { "stage", "add", "firm= key= name= position= closed", 0,
+      leadsctl_stage_add,
+      "stage add --firm ID --key KEY --name NAME [--position N] [--closed]" },
+    { "stage", "list", "firm=", 0, leadsctl_stage_list,
+      "stage list --firm ID" },
+    { "member", "add", "firm= name= email=", 0, leadsctl_member_add,
+      "member add --firm ID [--name NAME] [--email EMAIL]" },
+    { "member", "list", "firm=", 0, leadsctl_member_list,
+      "member list --firm ID" },
+    { "field", "add", "firm= name= type= choices= required", 0,
+      leadsctl_field_add,
+      "field add --firm ID --name NAME --type text|number|boolean|date|choice\n"
+      "                [--choices A,B,C] [--required]" },
+    { "field", "list", "firm=", 0, leadsctl_field_list,
+      "field list --firm ID" },
+    { "key", "add", "firm= scopes= name=", 0, leadsctl_key_add,
+      "key add --firm ID --scopes leads:write[,leads:read] [--name NAME]" },
+    { "key", "disable", "", 1, leadsctl_key_disable,
+      "key disable KEY_ID" },
+    { "key", "enable", "", 1, leadsctl_key_enable,
+      "key enable KEY_ID" },
+    { "key", "delete", "", 1, leadsctl_key_delete,
+      "key delete KEY_ID" },
+    { "key", "list", "firm=", 0, leadsctl_key_list,
+      "key list --firm ID" },
+    { NULL, NULL, NULL, 0, NULL, NULL }
+};
+
+/* ---- Messages ------------------------------------------------------------ */
+
+int leadsctl_fail(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("leadsctl: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return LEADSCTL_FAIL;
+}
+
+int leadsctl_usage_error(const leadsctl_cmd_t *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("leadsctl: ", stderr);
+    if (cmd && cmd->name) {
+        fprintf(stderr, "%s: ", cmd->name);
+    }
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return LEADSCTL_USAGE;
+}
+
+int leadsctl_db_fail(const leadsctl_cmd_t *cmd, const char *what)
+{
+    return leadsctl_fail("%s: %s: %s", cmd->name, what, cmd->db->error);
+}
+
+static void print_usage(FILE *out)
+{
+    const leadsctl_command_t *c;
+
+    fputs("usage: leadsctl [--driver pgsql|mysql|sqlite3 --params PARAMS]"
+          " [--json] COMMAND\n\n"
+          "The database may also come from LEADS_DBD_DRIVER and"
+          " LEADS_DBD_PARAMS;\nPARAMS is a DBDParams string.\n\n"
+          "commands:\n", out);
+    for (c = commands; c->noun; c++) {
+        fprintf(out, "  %s\n", c->synopsis);
+    }
+    fputs("\nAn add prints the new id (key add: the key, shown once);"
+          " --json prints\none JSON object. A list prints tab-separated rows"
+          " or, with --json,\na JSON array.\n", out);
+}
+
+/* ---- Options ------------------------------------------------------------- */
+
+const char *leadsctl_opt(const leadsctl_cmd_t *cmd, const char *name)
+{
+    return apr_table_get(cmd->opts, name);
+}
+
+int leadsctl_flag(const leadsctl_cmd_t *cmd, const char *name)
+{
+    return apr_table_get(cmd->opts, name) != NULL;
+}
+
+static int valid_utf8(const char *s)
+{
+    json_t *j = json_string(s);
+
+    json_decref(j);
+    return j != NULL;
+}
+
+int leadsctl_opt_text(const leadsctl_cmd_t *cmd, const char *name,
+                      int required, apr_size_t max, const char **out)
+{
+    const char *raw = leadsctl_opt(cmd, name);
+    const char *v;
+
+    *out = NULL;
+    if (raw == NULL) {
+        return required ? leadsctl_usage_error(cmd, "--%s is required", name)
+                        : LEADSCTL_OK;
+    }
+    if (!valid_utf8(raw)) {
+        return leadsctl_usage_error(cmd, "--%s is not valid UTF-8", name);
+    }
+    v = leads_text_trim(cmd->pool, raw);
+    if (*v == '\0') {
+        return leadsctl_usage_error(cmd, "--%s must not be empty", name);
+    }
+    if (leads_text_length(v) > max) {
+        return leadsctl_usage_error(cmd, "--%s is longer than %lu characters",
+                                    name, (unsigned long)max);
+    }
+    if (leads_text_has_control(v)) {
+        return leadsctl_usage_error(cmd, "--%s contains control characters",
+                                    name);
+    }
+    *out = v;
+    return LEADSCTL_OK;
+}
+
+/* How `name` is declared in a command's option list: 0 unknown, 1 flag,
+ * 2 value, 3 repeatable value. */
+static int option_kind(const char *spec, const char *name)
+{
+    apr_size_t n = strlen(name);
+    const char *p = spec;
+
+    while (*p) {
+        const char *end = strchr(p, ' ');
+        apr_size_t len = end ? (apr_size_t)(end - p) : strlen(p);
+
+        if (len >= n && strncmp(p, name, n) == 0) {
+            const char *rest = p + n;
+            apr_size_t left = len - n;
+            if (left == 0) {
+                return 1;
+            }
+            if (left == 1 && rest[0] == '=') {
+                return 2;
+            }
+            if (left == 2 && rest[0] == '=' && rest[1] == '*') {
+                return 3;
+            }
+        }
+        p += len;
+        while (*p == ' ') {
+            p++;
+        }
+    }
+    return 0;
+}
+
+/* Parse the words after the command: its --options (either "--opt value"
+ * or "--opt=value"), --json, and positional arguments. */
+static int parse_command_args(leadsctl_cmd_t *cmd, const leadsctl_command_t *c,
+                              int argc, const char *const *argv)
+{
+    apr_array_header_t *args = apr_array_make(cmd->pool, 2,
+                                              sizeof(const char *));
+    int i, only_args = 0;
+
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *eq, *name, *value = NULL;
+        int kind;
+
+        if (only_args || a[0] != '-' || a[1] != '-' || a[2] == '\0') {
+            if (!only_args && strcmp(a, "--") == 0) {
+                only_args = 1;
+                continue;
+            }
+            APR_ARRAY_PUSH(args, const char *) = a;
+            continue;
+        }
+        if (strcmp(a, "--json") == 0) {
+            cmd->json = 1;
+            continue;
+        }
+        eq = strchr(a, '=');
+        name = eq ? apr_pstrndup(cmd->pool, a + 2, eq - a - 2) : a + 2;
+        kind = option_kind(c->options, name);
+        if (kind == 0) {
+            return leadsctl_usage_error(cmd, "unknown option --%s", name);
+        }
+        if (kind == 1) {
+            if (eq) {
+                return leadsctl_usage_error(cmd, "--%s takes no value", name);
+            }
+            value = "";
+        }
+        else if (eq) {
+            value = eq + 1;
+        }
+        else if (i + 1 < argc) {
+            value = argv[++i];
+        }
+        else {
+            return leadsctl_usage_error(cmd, "--%s needs a value", name);
+        }
+        if (kind != 3 && apr_table_get(cmd->opts, name)) {
+            return leadsctl_usage_error(cmd, "--%s given twice", name);
+        }
+        apr_table_add(cmd->opts, name, value);
+    }
+    if (args->nelts != c->nargs) {
+        return leadsctl_usage_error(cmd, "expected %d argument%s, got %d",
+                                    c->nargs, c->nargs == 1 ? "" : "s",
+                                    args->nelts);
+    }
+    cmd->args = args;
+    return LEADSCTL_OK;
+}
+
+/* ---- Commands kept here -------------------------------------------------- */
+
+int leadsctl_init_run(leadsctl_cmd_t *cmd)
+{
+    apr_array_header_t *applied = apr_array_make(cmd->pool, 4,
+                                                 sizeof(const char *));
+    int version, i;
+
+    if (leadsctl_db_migrate(cmd->db, &version, applied) != 0) {
+        return leadsctl_fail("init: %s", cmd->db->error);
+    }
+    for (i = 0; i < applied->nelts; i++) {
+        fprintf(stderr, "leadsctl: applied %s\n",
+                APR_ARRAY_IDX(applied, i, const char *));
+    }
+    if (applied->nelts == 0) {
+        fprintf(stderr, "leadsctl: schema up to date\n");
+    }
+    if (cmd->json) {
+        json_t *obj = json_object();
+        json_t *names = json_array();
+        for (i = 0; i < applied->nelts; i++) {
+            json_array_append_new(names,
+                json_string(APR_ARRAY_IDX(applied, i, const char *)));
+        }
+        json_object_set_new(obj, "version", json_integer(version));
+        json_object_set_new(obj, "applied", names);
+        return leadsctl_print_json(obj);
+    }
+    printf("schema at version %d\n", version);
+    return LEADSCTL_OK;
+}
+
+/* ---- Dispatch ------------------------------------------------------------ */
+
+static const leadsctl_command_t *find_command(const char *noun,
+                                              const char *verb)
+{
+    const leadsctl_command_t *c;
+
+    for (c = commands; c->noun; c++) {
+        if (strcmp(c->noun, noun) != 0) {
+            continue;
+        }
+        if (c->verb == NULL || (verb && strcmp(c->verb, verb) == 0)) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static int known_noun(const char *noun)
+{
+    const leadsctl_command_t *c;
+
+    for (c = commands; c->noun; c++) {
+        if (strcmp(c->noun, noun) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int wants_help(int argc, const char *const *argv)
+{
+    int i;
+
+    for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A global option's value, from "--opt value" or "--opt=value". */
+static int global_value(int argc, const char *const *argv, int *i,
+                        const char *name, const char **value)
+{
+    const char *a = argv[*i];
+    apr_size_t n = strlen(name);
+
+    if (strncmp(a, name, n) != 0) {
+        return 0;
+    }
+    if (a[n] == '=') {
+        *value = a + n + 1;
+        return 1;
+    }
+    if (a[n] != '\0') {
+        return 0;
+    }
+    if (*i + 1 >= argc) {
+        *value = NULL;
+        return 1;
+    }
+    *value = argv[++*i];
+    return 1;
+}
+
+static int run(apr_pool_t *pool, int argc, const char *const *argv)
+{
+    const char *driver = getenv("LEADS_DBD_DRIVER");
+    const char *params = getenv("LEADS_DBD_PARAMS");
+    const char *error = NULL;
+    const leadsctl_command_t *c;
+    leadsctl_cmd_t cmd;
+    int i = 1, rc, words;
+
+    memset(&cmd, 0, sizeof(cmd));
+    cmd.pool = pool;
+    cmd.opts = apr_table_make(pool, 8);
+
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *value;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            print_usage(stdout);
+            return LEADSCTL_OK;
+        }
+        if (strcmp(argv[i], "--json") == 0) {
+            cmd.json = 1;
+        }
+        else if (global_value(argc, argv, &i, "--driver", &value)) {
+            if (value == NULL) {
+                return leadsctl_usage_error(NULL, "--driver needs a value");
+            }
+            driver = value;
+        }
+        else if (global_value(argc, argv, &i, "--params", &value)) {
+            if (value == NULL) {
+                return leadsctl_usage_error(NULL, "--params needs a value");
+            }
+            params = value;
+        }
+        else {
+            return leadsctl_usage_error(NULL, "unknown option %s", argv[i]);
+        }
+    }
+    if (i >= argc) {
+        print_usage(stdout);
+        return LEADSCTL_USAGE;
+    }
+
+    c = find_command(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
+    if (c == NULL) {
+        if (known_noun(argv[i])) {
+            return leadsctl_usage_error(NULL, "unknown %s command%s%s",
+                                        argv[i], i + 1 < argc ? " " : "",
+                                        i + 1 < argc ? argv[i + 1] : "");
+        }
+        return leadsctl_usage_error(NULL, "unknown command %s", argv[i]);
+    }
+    words = c->verb ? 2 : 1;
+    cmd.name = c->verb ? apr_pstrcat(pool, c->noun, " ", c->verb, NULL)
+                       : c->noun;
+    if (wants_help(argc - i - words, argv + i + words)) {
+        printf("usage: leadsctl [--json] %s\n", c->synopsis);
+        return LEADSCTL_OK;
+    }
+    rc = parse_command_args(&cmd, c, argc - i - words, argv + i + words);
+    if (rc != LEADSCTL_OK) {
+        return rc;
+    }
+
+    if (driver == NULL || *driver == '\0') {
+        return leadsctl_usage_error(NULL, "no database: give --driver and"
+                                    " --params, or set LEADS_DBD_DRIVER and"
+                                    " LEADS_DBD_PARAMS");
+    }
+    if (params == NULL) {
+        params = "";
+    }
+    if (leadsctl_dialect_for(driver) == NULL) {
+        return leadsctl_usage_error(NULL, "unsupported driver '%s'"
+                                    " (pgsql, mysql or sqlite3)", driver);
+    }
+    if (strcmp(driver, "sqlite3") == 0 && *params == '\0') {
+        return leadsctl_usage_error(NULL, "sqlite3 needs --params with the"
+                                    " database file");
+    }
+    if (leadsctl_db_open(pool, driver, params, &cmd.db, &error)
+        != APR_SUCCESS) {
+        return leadsctl_fail("%s", error);
+    }
+    rc = c->run(&cmd);
+    leadsctl_db_close(cmd.db);
+    return rc;
+}
+
+int main(int argc, const char *const *argv)
+{
+    apr_pool_t *pool;
+    int rc;
+
+    if (apr_app_initialize(&argc, &argv, NULL) != APR_SUCCESS) {
+        fprintf(stderr, "leadsctl: cannot initialise APR\n");
+        return LEADSCTL_FAIL;
+    }
+    apr_pool_create(&pool, NULL);
+    rc = run(pool, argc, argv);
+    fflush(stdout);
+    if (ferror(stdout)) {
+        rc = leadsctl_fail("cannot write the output");
+    }
+    apr_pool_destroy(pool);
+    apr_terminate();
+    return rc;
+}

@@ -1,0 +1,71 @@
+/* mod_leads: POST /api/leads for law firms, on Apache httpd 2.4.
+ *
+ * The module record and the hooks it plugs into. The work is elsewhere:
+ * leads_config.c (directives), leads_handler.c (the request), leads_store.c
+ * (SQL through mod_dbd), leads_shm.c (rate limits shared by all children),
+ * leads_profile.c (per-child firm cache), and the httpd-free core
+ * (leads_validate.c and friends). */
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+
+#include "leads_config.h"
+#include "leads_handler.h"
+#include "leads_profile.h"
+#include "leads_shm.h"
+#include "leads_store.h"
+#include "mod_leads.h"
+
+static int leads_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp)
+{
+    (void)plog;
+    (void)ptemp;
+    return leads_shm_pre_config(pconf);
+}
+
+static int leads_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                             apr_pool_t *ptemp, server_rec *s)
+{
+    (void)plog;
+    (void)ptemp;
+    /* The first pass only checks the configuration. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;
+    }
+    if (!leads_store_init()) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, LEADSLOGNO(00005)
+                     "mod_dbd is not loaded: every request will get 503 "
+                     "until 'LoadModule dbd_module' and DBDriver are set");
+    }
+    return leads_shm_post_config(pconf, s);
+}
+
+static void leads_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    leads_shm_child_init(pchild, s);
+    leads_profile_child_init(pchild, s);
+}
+
+static void leads_register_hooks(apr_pool_t *p)
+{
+    static const char *const after_dbd[] = { "mod_dbd.c", NULL };
+
+    (void)p;
+    ap_hook_pre_config(leads_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(leads_post_config, after_dbd, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(leads_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(leads_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+AP_DECLARE_MODULE(leads) = {
+    STANDARD20_MODULE_STUFF,
+    NULL,
+    NULL,
+    leads_create_srv_cfg,
+    leads_merge_srv_cfg,
+    leads_cmds,
+    leads_register_hooks,
+    AP_MODULE_FLAG_NONE
+};

@@ -1,0 +1,613 @@
+package LeadsTest;
+
+# The integration-test harness: a fresh database per site, `leadsctl init`
+# against it, a real httpd (/usr/sbin/apache2) with mod_leads in front, and
+# helpers to provision, call the API and look at the database with each
+# backend's own CLI.  Meant to run under t/run-tests.sh, which starts the
+# database servers and exports LEADS_TEST_*; run alone (prove -I t/lib t/x.t)
+# it falls back to SQLite in a temp dir.
+
+use strict;
+use warnings;
+
+use Cwd qw(abs_path);
+use Exporter qw(import);
+use File::Basename qw(dirname);
+use File::Path qw(make_path);
+use File::Temp qw(tempdir);
+use HTTP::Tiny;
+use IO::Socket::INET;
+use JSON::PP;
+use POSIX qw(:sys_wait_h);
+use Time::HiRes qw(sleep time);
+
+our @EXPORT_OK = qw(backends json_text json_key_order uuid_re timestamp_re
+                    free_port run_cmd);
+
+our $ROOT = $ENV{LEADS_TEST_ROOT} || abs_path(dirname(__FILE__) . '/../..');
+our $APACHE = '/usr/sbin/apache2';
+our $MODULES = '/usr/lib/apache2/modules';
+our $LEADSCTL = "$ROOT/build/leadsctl";
+our $MODULE = "$ROOT/mod_leads/.libs/mod_leads.so";
+
+my $JSON = JSON::PP->new->utf8->canonical;
+my $SEQ = 0;
+my %LIVE;                       # site objects whose httpd may be running
+
+# Test names and diagnostics carry non-ASCII text.
+if (Test::More->can('builder')) {
+    my $tb = Test::More->builder;
+    binmode $_, ':encoding(UTF-8)' for $tb->output, $tb->failure_output, $tb->todo_output;
+}
+
+my $TMP = $ENV{LEADS_TEST_TMP};
+unless ($TMP) {
+    $TMP = tempdir('leads-test-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    chmod 0755, $TMP;
+}
+
+sub uuid_re { qr/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/ }
+sub timestamp_re { qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/ }
+
+# The backends to test: LEADS_BACKENDS (as the runner exported it), keeping
+# only those whose server is actually running here.
+sub backends {
+    my @want = split ' ', ($ENV{LEADS_BACKENDS} // 'sqlite3 pgsql mysql');
+    return grep {
+        $_ eq 'sqlite3'
+          || ($_ eq 'pgsql' && $ENV{LEADS_TEST_PG_PORT})
+          || ($_ eq 'mysql' && $ENV{LEADS_TEST_MY_PORT})
+    } @want;
+}
+
+sub json_text { $JSON->encode($_[0]) }
+
+# Top-level keys of a JSON object text, in the order they appear.
+sub json_key_order {
+    my ($text) = @_;
+    my (@keys, $depth, $i, $n);
+    $depth = 0;
+    $n = length $text;
+    for ($i = 0; $i < $n; $i++) {
+        my $c = substr($text, $i, 1);
+        if ($c eq '"') {
+            my $j = $i + 1;
+            while ($j < $n) {
+                my $d = substr($text, $j, 1);
+                if ($d eq '\\') { $j += 2; next }
+                last if $d eq '"';
+                $j++;
+            }
+            my $str = substr($text, $i + 1, $j - $i - 1);
+            my $rest = substr($text, $j + 1);
+            push @keys, $str if $depth == 1 && $rest =~ /^\s*:/;
+            $i = $j;
+        }
+        elsif ($c eq '{' || $c eq '[') { $depth++ }
+        elsif ($c eq '}' || $c eq ']') { $depth-- }
+    }
+    return @keys;
+}
+
+sub free_port {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp', Listen => 1)
+        or die "no free port: $!";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
+
+# Run a command (no shell); returns (exit code, stdout, stderr).
+# Options: stdin => bytes, env => {NAME => value}.
+sub run_cmd {
+    my ($cmd, %o) = @_;
+    my $dir = tempdir('cmd-XXXXXX', DIR => $TMP, CLEANUP => 1);
+    my ($in, $out, $err) = map { "$dir/$_" } qw(in out err);
+    open my $fh, '>:raw', $in or die "$in: $!";
+    print $fh $o{stdin} // '';
+    close $fh;
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        open STDIN, '<', $in;
+        open STDOUT, '>', $out;
+        open STDERR, '>', $err;
+        $ENV{$_} = $o{env}{$_} for keys %{ $o{env} || {} };
+        exec @$cmd or do { print STDERR "exec $cmd->[0]: $!\n"; POSIX::_exit(127) };
+    }
+    waitpid $pid, 0;
+    my $rc = $? & 127 ? 128 + ($? & 127) : $? >> 8;
+    my ($so, $se) = (_slurp($out), _slurp($err));
+    File::Path::remove_tree($dir);
+    return ($rc, $so, $se);
+}
+
+sub _slurp { local $/; open my $f, '<:raw', $_[0] or return ''; my $t = <$f>; $t // '' }
+
+# ---------------------------------------------------------------- sites
+
+# LeadsTest->site(backend => 'pgsql', conf => "extra httpd.conf lines")
+sub site {
+    my ($class, %o) = @_;
+    my $backend = $o{backend} or die "site: backend required";
+    my $self = bless {
+        backend => $backend,
+        extra   => ref $o{conf} ? join("\n", @{ $o{conf} }) : ($o{conf} // ''),
+        name    => sprintf('s%d_%d_%s', $$, ++$SEQ, $backend),
+    }, $class;
+    my $dir = $self->{dir} = "$TMP/sites/$self->{name}";
+    make_path("$dir/run", "$dir/logs", "$dir/db");
+    chmod 0777, "$dir/run", "$dir/logs";
+    $self->_create_database;
+    $self->ctl('init');
+    $self->_fix_sqlite_owner;
+    $self->start unless $o{no_start};
+    return $self;
+}
+
+sub backend { $_[0]{backend} }
+sub dir     { $_[0]{dir} }
+sub port    { $_[0]{port} }
+sub dbname  { $_[0]{dbname} }
+sub driver  { $_[0]{backend} }
+sub params  { $_[0]{params} }
+sub url     { "http://127.0.0.1:$_[0]{port}" . ($_[1] // '') }
+
+sub _create_database {
+    my ($self) = @_;
+    my $b = $self->{backend};
+    my $db = $self->{dbname} = "leads_$self->{name}";
+    if ($b eq 'pgsql') {
+        die "pgsql: LEADS_TEST_PG_PORT not set\n" unless $ENV{LEADS_TEST_PG_PORT};
+        $self->_cli_admin(qq{CREATE DATABASE "$db" ENCODING 'UTF8' TEMPLATE template0});
+        $self->{params} = "host=127.0.0.1 port=$ENV{LEADS_TEST_PG_PORT} "
+                        . "dbname=$db user=postgres connect_timeout=2";
+    }
+    elsif ($b eq 'mysql') {
+        die "mysql: LEADS_TEST_MY_PORT not set\n" unless $ENV{LEADS_TEST_MY_PORT};
+        $self->_cli_admin("CREATE DATABASE `$db` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+        $self->{params} = "host=127.0.0.1 port=$ENV{LEADS_TEST_MY_PORT} "
+                        . "user=root dbname=$db reconnect=0";
+    }
+    elsif ($b eq 'sqlite3') {
+        $self->{params} = "$self->{dir}/db/leads.db";
+    }
+    else { die "unknown backend $b" }
+}
+
+# A statement outside the site's own database (CREATE DATABASE).
+sub _cli_admin {
+    my ($self, $sql) = @_;
+    my @cmd = $self->{backend} eq 'pgsql'
+        ? (qw(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -U postgres -d postgres),
+           '-p', $ENV{LEADS_TEST_PG_PORT}, '-c', $sql)
+        : (qw(mariadb --no-defaults -h 127.0.0.1 -u root),
+           '-P', $ENV{LEADS_TEST_MY_PORT}, '-e', $sql);
+    my ($rc, $out, $err) = run_cmd(\@cmd);
+    die "@cmd[0..1]: $sql: $err" if $rc;
+}
+
+# SQLite: the database file and its journals must stay writable by the
+# httpd children (www-data) after root ran leadsctl or the CLI on them.
+sub _fix_sqlite_owner {
+    my ($self) = @_;
+    return unless $self->{backend} eq 'sqlite3';
+    my ($uid, $gid) = (getpwnam 'www-data')[2, 3];
+    my $d = "$self->{dir}/db";
+    opendir my $dh, $d or return;
+    chown $uid, $gid, $d, map { "$d/$_" } grep { !/^\.\.?$/ } readdir $dh;
+}
+
+sub conf_text {
+    my ($self, $extra) = @_;
+    my $d = $self->{dir};
+    my $b = $self->{backend};
+    my $port = $self->{port} // 1;
+    my $init = $b eq 'mysql' ? qq{DBDInitSQL "SET NAMES utf8mb4"\n} : '';
+    $extra //= $self->{extra};
+    return <<"EOF";
+# generated by t/lib/LeadsTest.pm for $self->{name}
+ServerRoot "$d"
+DefaultRuntimeDir "$d/run"
+PidFile "$d/run/httpd.pid"
+ErrorLog "$d/logs/error.log"
+LogLevel info
+Listen 127.0.0.1:$port
+ServerName 127.0.0.1
+User www-data
+Group www-data
+Timeout 20
+
+LoadModule mpm_event_module $MODULES/mod_mpm_event.so
+LoadModule authz_core_module $MODULES/mod_authz_core.so
+LoadModule dbd_module $MODULES/mod_dbd.so
+LoadModule leads_module $MODULE
+
+StartServers 2
+ServerLimit 4
+ThreadsPerChild 8
+MinSpareThreads 8
+MaxSpareThreads 16
+MaxRequestWorkers 16
+
+DBDriver $b
+DBDParams "$self->{params}"
+${init}DBDMin 0
+DBDKeep 2
+DBDMax 8
+DBDExptime 60
+
+<Location "/api/leads">
+    SetHandler leads
+</Location>
+
+$extra
+EOF
+}
+
+sub _write_conf {
+    my ($self, $file, $extra) = @_;
+    open my $fh, '>', $file or die "$file: $!";
+    print $fh $self->conf_text($extra);
+    close $fh;
+}
+
+sub start {
+    my ($self) = @_;
+    my $conf = "$self->{dir}/httpd.conf";
+    my $tries = 0;
+  RETRY:
+    $self->{port} = free_port();
+    $self->_write_conf($conf);
+    my ($rc, $out, $err) = run_cmd([$APACHE, '-f', $conf, '-k', 'start']);
+    die "apache2 -k start failed ($rc):\n$out$err" . $self->_log_tail if $rc;
+    $LIVE{$self} = $self;
+    my $deadline = time + 15;
+    while (time < $deadline) {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port},
+                                      Proto => 'tcp', Timeout => 1);
+        if ($s) {
+            close $s;
+            $self->{pid} = $self->_read_pid;
+            return $self if $self->{pid};
+        }
+        if ($self->error_log =~ /could not bind|Address already in use/ && ++$tries < 3) {
+            $self->stop;
+            goto RETRY;
+        }
+        sleep 0.1;
+    }
+    my $log = $self->_log_tail;
+    $self->stop;
+    die "httpd for $self->{name} did not come up on port $self->{port}\n$log";
+}
+
+sub _read_pid {
+    my ($self) = @_;
+    my $p = _slurp("$self->{dir}/run/httpd.pid");
+    return $p =~ /(\d+)/ ? $1 : undef;
+}
+
+# The pids of the httpd parent's children (its worker processes).
+sub child_pids {
+    my ($self) = @_;
+    my $ppid = $self->{pid} or return;
+    my @kids;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        my $t = _slurp($stat) or next;
+        push @kids, $1 if $t =~ /^(\d+) \(.*\) \S+ (\d+) / && $2 == $ppid;
+    }
+    return @kids;
+}
+
+sub stop {
+    my ($self) = @_;
+    delete $LIVE{$self};
+    my $pid = $self->{pid} // $self->_read_pid;
+    return unless $pid && kill 0, $pid;
+    $self->{pid} = $pid;
+    my @kids = $self->child_pids;
+    run_cmd([$APACHE, '-f', "$self->{dir}/httpd.conf", '-k', 'stop']);
+    for my $p ($pid, @kids) {
+        my $deadline = time + 15;
+        sleep 0.05 while kill(0, $p) && _is_alive($p) && time < $deadline;
+        kill 'KILL', $p if kill(0, $p) && _is_alive($p);
+    }
+    delete $self->{pid};
+}
+
+sub _is_alive {                 # not a zombie
+    my $t = _slurp("/proc/$_[0]/stat");
+    return $t ne '' && $t !~ /^\d+ \(.*\) Z /;
+}
+
+sub restart {
+    my ($self) = @_;
+    $self->stop;
+    $self->start;
+}
+
+sub error_log { _slurp("$_[0]{dir}/logs/error.log") }
+
+sub _log_tail {
+    my @l = split /\n/, $_[0]->error_log;
+    splice @l, 0, @l - 30 if @l > 30;
+    return join("\n", "--- error_log tail:", @l) . "\n";
+}
+
+# Lines of the error log that say a child died of a signal.
+sub crashes {
+    my ($self) = @_;
+    return grep { /exit signal|Segmentation fault|AH00052|AH00051/ }
+           split /\n/, $self->error_log;
+}
+
+# (exit code, output) of `apache2 -t` on this site's conf with $extra in
+# place of the site's extra lines.  Also a class method:
+# LeadsTest->configtest($extra) uses an SQLite site that is never started.
+sub configtest {
+    my ($self, $extra) = @_;
+    $self = $self->site(backend => 'sqlite3', no_start => 1) unless ref $self;
+    my $file = sprintf '%s/configtest-%d.conf', $self->{dir}, ++$SEQ;
+    $self->_write_conf($file, $extra // '');
+    my ($rc, $out, $err) = run_cmd([$APACHE, '-t', '-f', $file]);
+    return ($rc, $out . $err);
+}
+
+sub DESTROY {
+    my ($self) = @_;
+    local ($?, $@, $!);
+    $self->stop if $self->{pid};
+}
+
+END {
+    local $?;
+    $_->stop for values %LIVE;
+}
+
+# ---------------------------------------------------------------- leadsctl
+
+sub ctl_cmd {
+    my ($self, @args) = @_;
+    return ($LEADSCTL, '--driver', $self->{backend}, '--params', $self->{params}, @args);
+}
+
+# Run leadsctl; returns {rc, out, err} and never dies.
+sub ctl_run {
+    my ($self, @args) = @_;
+    my ($rc, $out, $err) = run_cmd([$self->ctl_cmd(@args)]);
+    $self->_fix_sqlite_owner;
+    return { rc => $rc, out => $out, err => $err };
+}
+
+# Run leadsctl; dies with its stderr unless it exits 0; returns stdout trimmed.
+sub ctl {
+    my ($self, @args) = @_;
+    my $r = $self->ctl_run(@args);
+    die "leadsctl @args: exit $r->{rc}: $r->{err}$r->{out}" if $r->{rc};
+    (my $out = $r->{out}) =~ s/^\s+|\s+$//g;
+    return $out;
+}
+
+# leadsctl --json ...: the decoded object.
+sub ctl_json {
+    my ($self, @args) = @_;
+    my $out = $self->ctl('--json', @args);
+    my $v = eval { JSON::PP->new->utf8->decode($out) };
+    die "leadsctl --json @args: not one JSON value: $@\n$out" unless defined $v;
+    return $v;
+}
+
+sub add_key {
+    my ($self, $firm, $scopes, $name) = @_;
+    my $k = $self->ctl_json('key', 'add', '--firm', $firm,
+                            '--scopes', $scopes // 'leads:write',
+                            defined $name ? ('--name', $name) : ());
+    die "key add --json gave no id/key" unless $k->{id} && $k->{key};
+    return $k;
+}
+
+# A firm ready for leads.  Returns a hash:
+#   firm, stages => {new, contacted, won, lost}, fields => {name => id},
+#   member, key, key_id
+# Options: name, stages => [[key, name, position, closed]...],
+#   fields => [[name, type, choices, required]...] (replaces the default
+#   set), extra_fields => [...] (added to it), no_key => 1.
+sub provision {
+    my ($self, %o) = @_;
+    my %p;
+    $p{firm} = $self->ctl('firm', 'add', '--name', $o{name} // "Firm $SEQ");
+    my $stages = $o{stages} // [
+        [ 'new',       'New',       0, 0 ],
+        [ 'contacted', 'Contacted', 1, 0 ],
+        [ 'won',       'Won',       2, 1 ],
+        [ 'lost',      'Lost',      3, 1 ],
+    ];
+    for my $s (@$stages) {
+        my ($key, $name, $pos, $closed) = @$s;
+        $p{stages}{$key} = $self->ctl('stage', 'add', '--firm', $p{firm},
+            '--key', $key, '--name', $name,
+            defined $pos ? ('--position', $pos) : (), $closed ? '--closed' : ());
+    }
+    my $fields = $o{fields} // [
+        [ 'caseType',     'choice',  'Family,Criminal,Immigration' ],
+        [ 'notes',        'text' ],
+        [ 'amount',       'number' ],
+        [ 'urgent',       'boolean' ],
+        [ 'incidentDate', 'date' ],
+    ];
+    for my $f (@$fields, @{ $o{extra_fields} || [] }) {
+        my ($name, $type, $choices, $required) = @$f;
+        $p{fields}{$name} = $self->ctl('field', 'add', '--firm', $p{firm},
+            '--name', $name, '--type', $type,
+            defined $choices ? ('--choices', $choices) : (),
+            $required ? '--required' : ());
+    }
+    $p{member} = $self->ctl('member', 'add', '--firm', $p{firm},
+                            '--name', 'Mia Member', '--email', 'mia@example.com');
+    unless ($o{no_key}) {
+        my $k = $self->add_key($p{firm}, 'leads:write', 'test');
+        @p{qw(key key_id)} = @$k{qw(key id)};
+    }
+    return \%p;
+}
+
+# ---------------------------------------------------------------- HTTP
+
+my $UA = HTTP::Tiny->new(timeout => 20, keep_alive => 0, max_redirect => 0,
+                         agent => 'leads-test/1');
+
+# $site->request($method, $path, \%headers, $body)
+# $body: a string of bytes, or a reference (sent as JSON).  Content-Type
+# defaults to application/json when there is a body.  A header given as
+# undef is left out.  Returns {status, headers (lowercase names), body, json}.
+sub request {
+    my ($self, $method, $path, $headers, $body) = @_;
+    my %h = %{ $headers || {} };
+    $body = $JSON->encode($body) if ref $body && ref $body ne 'CODE';
+    if (defined $body && !grep { lc eq 'content-type' } keys %h) {
+        $h{'Content-Type'} = 'application/json';
+    }
+    delete $h{$_} for grep { !defined $h{$_} } keys %h;
+    my $res = $UA->request($method, $self->url($path),
+                           { headers => \%h, defined $body ? (content => $body) : () });
+    return _result($res->{status}, $res->{headers}, $res->{content});
+}
+
+sub post { my $self = shift; $self->request('POST', @_) }
+
+# POST /api/leads with a key and a JSON body: the common case.
+sub create {
+    my ($self, $key, $body, $headers) = @_;
+    return $self->post('/api/leads',
+        { defined $key ? (Authorization => "Bearer $key") : (), %{ $headers || {} } },
+        $body);
+}
+
+sub _result {
+    my ($status, $headers, $body) = @_;
+    my %r = (status => $status, headers => $headers || {}, body => $body // '');
+    $r{json} = eval { JSON::PP->new->utf8->decode($r{body}) } if length $r{body};
+    return \%r;
+}
+
+# Send exactly these request bytes; parse the answer.  For what HTTP::Tiny
+# will not send (no Content-Type, hand-made chunking, Basic auth...).
+sub raw {
+    my ($self, $bytes) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port},
+                                  Proto => 'tcp', Timeout => 10)
+        or die "connect: $!";
+    binmode $s;
+    print {$s} $bytes;
+    $s->shutdown(1) unless $bytes =~ /^[^\r]*\r\n.*Transfer-Encoding: chunked/si
+                           && $bytes !~ /\r\n0\r\n\r\n$/;
+    my $in = '';
+    my $deadline = time + 20;
+    local $SIG{ALRM} = sub { die "raw: timeout\n" };
+    alarm 20;
+    while (1) {
+        my $n = sysread $s, my $buf, 65536;
+        last unless $n;
+        $in .= $buf;
+        last if time > $deadline;
+    }
+    alarm 0;
+    close $s;
+    my ($head, $body) = split /\r\n\r\n/, $in, 2;
+    $head //= '';
+    my ($status_line, @lines) = split /\r\n/, $head;
+    my ($status) = ($status_line // '') =~ m{^HTTP/\d\.\d (\d{3})};
+    my %h;
+    for (@lines) {
+        my ($k, $v) = /^([^:]+):\s*(.*)$/ or next;
+        $k = lc $k;
+        $h{$k} = exists $h{$k} ? "$h{$k}, $v" : $v;
+    }
+    $body //= '';
+    if (($h{'transfer-encoding'} // '') =~ /chunked/i) {
+        my $plain = '';
+        while ($body =~ s/^([0-9a-fA-F]+)[^\r]*\r\n//) {
+            my $len = hex $1;
+            last unless $len;
+            $plain .= substr($body, 0, $len, '');
+            $body =~ s/^\r\n//;
+        }
+        $body = $plain;
+    }
+    return _result($status // 0, \%h, $body);
+}
+
+# ---------------------------------------------------------------- SQL
+
+# Run SQL with the backend's own CLI; returns a list of rows (array refs of
+# columns, tab-separated by the CLI).  Dies on error.
+sub sql {
+    my ($self, $query) = @_;
+    my $b = $self->{backend};
+    my @cmd;
+    if ($b eq 'pgsql') {
+        @cmd = (qw(psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -U postgres),
+                '-F', "\t", '-p', $ENV{LEADS_TEST_PG_PORT}, '-d', $self->{dbname},
+                '-c', $query);
+    }
+    elsif ($b eq 'mysql') {
+        @cmd = (qw(mariadb --no-defaults -N -B -r --default-character-set=utf8mb4
+                   -h 127.0.0.1 -u root),
+                '-P', $ENV{LEADS_TEST_MY_PORT}, $self->{dbname}, '-e', $query);
+    }
+    else {
+        @cmd = ('sqlite3', '-batch', '-noheader', '-separator', "\t",
+                '-cmd', '.timeout 5000', $self->{params}, $query);
+    }
+    my ($rc, $out, $err) = run_cmd(\@cmd);
+    $self->_fix_sqlite_owner;
+    die "sql ($b): $query\n$err" if $rc;
+    return map { [ split /\t/, $_, -1 ] } split /\n/, $out;
+}
+
+# The first column of the first row.
+sub sql1 {
+    my ($self, $query) = @_;
+    my @rows = $self->sql($query);
+    return @rows ? $rows[0][0] : undef;
+}
+
+sub count_leads {
+    my ($self, $where) = @_;
+    return 0 + $self->sql1('SELECT COUNT(*) FROM leads' . ($where ? " WHERE $where" : ''));
+}
+
+# An SQL expression giving the lowercase hex of the UTF-8 bytes of $expr.
+sub hex_sql {
+    my ($self, $expr) = @_;
+    my $b = $self->{backend};
+    return "encode(convert_to(($expr)::text, 'UTF8'), 'hex')" if $b eq 'pgsql';
+    return "LOWER(HEX($expr))";
+}
+
+# An SQL expression for the text value of data.<key> of a lead row.
+sub data_sql {
+    my ($self, $key) = @_;
+    my $b = $self->{backend};
+    return "(data::jsonb ->> '$key')" if $b eq 'pgsql';
+    return "JSON_UNQUOTE(JSON_EXTRACT(data, '\$.\"$key\"'))" if $b eq 'mysql';
+    return "json_extract(data, '\$.\"$key\"')";
+}
+
+# An id as the backend stores it, for WHERE clauses.
+sub id_sql {
+    my ($self, $id) = @_;
+    die "bad id $id" unless $id =~ /^[0-9a-fA-F-]+$/;
+    return "'$id'";
+}
+
+# The stored bytes (hex) of column $col (or data key "data.k") of lead $id.
+sub stored_hex {
+    my ($self, $id, $col) = @_;
+    my $expr = $col =~ /^data\.(\w+)$/ ? $self->data_sql($1) : $col;
+    return $self->sql1('SELECT ' . $self->hex_sql($expr)
+                       . ' FROM leads WHERE id = ' . $self->id_sql($id));
+}
+
+1;

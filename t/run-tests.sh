@@ -1,0 +1,122 @@
+#!/bin/bash
+# Run the whole suite: the unit TAP programs (build/unit/*) and the
+# integration tests (t/*.t) in ONE prove run, against throwaway database
+# servers started here in a fresh temp dir and stopped on exit.
+#
+#   sh t/run-tests.sh                     # all backends
+#   LEADS_BACKENDS="sqlite3 pgsql" sh t/run-tests.sh
+#   sh t/run-tests.sh t/auth.t            # only some test files
+#   LEADS_TEST_KEEP=1 ...                 # keep the temp dir for inspection
+#
+# Needs root (it runs PostgreSQL as the postgres user and httpd drops to
+# www-data). Never touches system-wide database servers.
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "run-tests.sh: must run as root (postgres is run as its own user, httpd as www-data)" >&2
+    exit 1
+fi
+
+BACKENDS=${LEADS_BACKENDS:-"sqlite3 pgsql mysql"}
+for b in $BACKENDS; do
+    case "$b" in sqlite3|pgsql|mysql) ;; *)
+        echo "run-tests.sh: unknown backend '$b' in LEADS_BACKENDS" >&2; exit 2 ;;
+    esac
+done
+wants() { case " $BACKENDS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+for f in mod_leads/.libs/mod_leads.so build/leadsctl; do
+    [ -e "$f" ] || { echo "run-tests.sh: $f is missing (make build)" >&2; exit 1; }
+done
+
+TMP=$(mktemp -d /tmp/leads-test.XXXXXX)
+chmod 755 "$TMP"           # postgres and www-data must reach their dirs below
+export LEADS_TEST_TMP=$TMP
+export LEADS_BACKENDS="$BACKENDS"
+export LEADS_TEST_ROOT=$ROOT
+
+cleanup() {
+    rc=$?
+    trap - EXIT INT TERM HUP
+    set +e
+    # Tests stop their own httpd; a killed prove may leave one behind.
+    for pidfile in "$TMP"/sites/*/run/httpd.pid; do
+        [ -f "$pidfile" ] || continue
+        pid=$(cat "$pidfile" 2>/dev/null)
+        [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && sleep 1 &&
+            kill -KILL "$pid" 2>/dev/null
+    done
+    if [ -n "${LEADS_TEST_PG_DATA:-}" ]; then sh t/lib/db-ctl.sh stop pgsql; fi
+    if [ -n "${LEADS_TEST_MY_DATA:-}" ]; then sh t/lib/db-ctl.sh stop mysql; fi
+    if [ -n "${LEADS_TEST_KEEP:-}" ]; then
+        echo "run-tests.sh: kept $TMP" >&2
+    else
+        rm -rf "$TMP"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# A free TCP port on 127.0.0.1 (bound once by the kernel's choice, then let go).
+free_port() {
+    perl -MIO::Socket::INET -e '
+        my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0,
+                                      Proto => "tcp", Listen => 1, ReuseAddr => 0)
+            or die "no free port: $!\n";
+        print $s->sockport, "\n";'
+}
+
+if wants pgsql; then
+    mkdir -p "$TMP/pgsql"
+    chown postgres:postgres "$TMP/pgsql"
+    export LEADS_TEST_PG_HOST=127.0.0.1
+    export LEADS_TEST_PG_PORT=$(free_port)
+    export LEADS_TEST_PG_DATA=$TMP/pgsql/data
+    echo "# starting PostgreSQL 15 on 127.0.0.1:$LEADS_TEST_PG_PORT ($TMP/pgsql)"
+    runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D "$LEADS_TEST_PG_DATA" \
+        --auth=trust --username=postgres --encoding=UTF8 --locale=C.UTF-8 \
+        >"$TMP/pgsql/initdb.log" 2>&1 ||
+        { cat "$TMP/pgsql/initdb.log" >&2; exit 1; }
+    sh t/lib/db-ctl.sh start pgsql ||
+        { tail -n 30 "$TMP/pgsql/server.log" >&2; exit 1; }
+fi
+
+if wants mysql; then
+    mkdir -p "$TMP/mysql"
+    export LEADS_TEST_MY_PORT=$(free_port)
+    export LEADS_TEST_MY_DATA=$TMP/mysql/data
+    export LEADS_TEST_MY_SOCK=$TMP/mysql/my.sock
+    export LEADS_TEST_MY_PIDFILE=$TMP/mysql/mariadbd.pid
+    echo "# starting MariaDB on 127.0.0.1:$LEADS_TEST_MY_PORT ($TMP/mysql)"
+    mariadb-install-db --no-defaults --user=root --datadir="$LEADS_TEST_MY_DATA" \
+        --auth-root-authentication-method=normal --skip-test-db \
+        >"$TMP/mysql/install.log" 2>&1 ||
+        { cat "$TMP/mysql/install.log" >&2; exit 1; }
+    sh t/lib/db-ctl.sh start mysql
+fi
+
+# The unit programs are TAP executables: prove runs them as they are, so one
+# prove run (and one summary) covers them and the integration tests.
+units=()
+for u in build/unit/*; do
+    [ -f "$u" ] && [ -x "$u" ] && units+=("$u")
+done
+
+if [ $# -gt 0 ]; then
+    tests=("$@")
+else
+    tests=("${units[@]}" t/*.t)
+fi
+
+set +e
+prove -I t/lib "${tests[@]}"
+rc=$?
+set -e
+exit $rc
