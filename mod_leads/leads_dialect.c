@@ -7,25 +7,30 @@
     "leads_key_by_hash", "leads_first_open_stage", "leads_fields", \
     "leads_members", "leads_lead_insert" }
 
+/* The pgsql driver declares every %s parameter varchar: cast to column types. */
 static const leads_dialect_t dialect_pgsql = {
     "pgsql", "BEGIN", LEADS_TIME_ISO_Z, 1,
+    { NULL }, 0,
     {
         "SELECT id, firm_id, scopes, enabled FROM api_keys WHERE key_hash = %s",
-        "SELECT id, key, name FROM stages WHERE firm_id = %s AND NOT closed"
+        "SELECT id, key, name FROM stages"
+        " WHERE firm_id = CAST(%s AS uuid) AND NOT closed"
         " ORDER BY position, key LIMIT 1",
-        "SELECT name, type, choices, required FROM fields WHERE firm_id = %s"
-        " ORDER BY name",
-        "SELECT id FROM members WHERE firm_id = %s",
+        "SELECT name, type, choices, required FROM fields"
+        " WHERE firm_id = CAST(%s AS uuid) ORDER BY name",
+        "SELECT id FROM members WHERE firm_id = CAST(%s AS uuid)",
         "INSERT INTO leads (id, firm_id, first_name, last_name, email, phone,"
         " source, stage_id, assignee_id, data, created_at, last_activity_at)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, CAST(NULLIF(%s, '') AS uuid),"
-        " %s, %s, %s)"
+        " VALUES (CAST(%s AS uuid), CAST(%s AS uuid), %s, %s, %s, %s, %s,"
+        " CAST(%s AS uuid), CAST(NULLIF(%s, '') AS uuid), CAST(%s AS jsonb),"
+        " CAST(%s AS timestamptz), CAST(%s AS timestamptz))"
     },
     LEADS_LABELS
 };
 
 static const leads_dialect_t dialect_mysql = {
     "mysql", "START TRANSACTION", LEADS_TIME_SQL_UTC, 0,
+    { "SET NAMES utf8mb4", NULL }, 0,
     {
         "SELECT id, firm_id, scopes, enabled FROM api_keys WHERE key_hash = %s",
         "SELECT id, `key`, name FROM stages WHERE firm_id = %s AND closed = 0"
@@ -42,6 +47,8 @@ static const leads_dialect_t dialect_mysql = {
 
 static const leads_dialect_t dialect_sqlite3 = {
     "sqlite3", "BEGIN IMMEDIATE", LEADS_TIME_ISO_Z, 0,
+    /* Children share the file: wait for a lock rather than fail at once. */
+    { "PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON", NULL }, 1,
     {
         "SELECT id, firm_id, scopes, enabled FROM api_keys WHERE key_hash = %s",
         "SELECT id, key, name FROM stages WHERE firm_id = %s AND closed = 0"

@@ -23,6 +23,8 @@ typedef struct {
     const char *begin;                  /* opens a write transaction */
     leads_time_style_e time_style;
     int stale_statements;               /* server may forget prepared statements */
+    const char *connection_setup[3];    /* run once per new connection */
+    int setup_returns_rows;             /* run them as selects (PRAGMAs) */
     const char *sql[LEADS_SQL_COUNT];
     const char *label[LEADS_SQL_COUNT]; /* prepared statement names */
 } leads_dialect_t;

@@ -267,7 +267,8 @@ static int parse_body(leads_ctx_t *ctx)
     if (read_body(ctx, &buf, &len)) {
         return 1;
     }
-    ctx->body = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    ctx->body = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+                           &jerr);
     if (!ctx->body) {
         return fail(ctx, LEADS_ERR_INVALID_JSON,
                     apr_psprintf(ctx->r->pool, "The body is not valid JSON: "

@@ -1,6 +1,9 @@
-/* Per-key trailing-window rate limit (SPEC §3): two fixed windows per key,
- * the previous one weighted by how much of it still overlaps the trailing
- * window. Constant memory per key, no timestamps per request. */
+/* Per-key trailing-window rate limit (SPEC §3). Each key's window is kept
+ * as a ring of LEADS_RL_BUCKETS counters: constant memory per key, and a
+ * hit expires within one bucket's width of the exact trailing window, so
+ * Retry-After is never longer than the window itself. */
+#include <string.h>
+
 #include "leads_ratelimit.h"
 
 #define RL_MAX_PROBES 8
@@ -17,110 +20,121 @@ apr_uint64_t leads_rl_id(const char *key_id)
     return h != 0 ? h : 1;              /* 0 marks a free slot */
 }
 
-/* The slot of `id`, claiming a free one or evicting the one whose window
- * is oldest (the key least likely to be near its limit) when the probe
- * run is full. Probing is bounded so a full table costs O(1). The caller
- * guarantees nslots > 0, so one of the two is always found. */
-static leads_rl_slot_t *rl_slot_for(leads_rl_slot_t *slots, int nslots,
-                                    apr_uint64_t id)
+static int rl_probes(int nslots)
 {
-    leads_rl_slot_t *free_slot = NULL, *oldest = NULL, *s;
-    int probes = nslots < RL_MAX_PROBES ? nslots : RL_MAX_PROBES;
+    return nslots < RL_MAX_PROBES ? nslots : RL_MAX_PROBES;
+}
+
+leads_rl_slot_t *leads_rl_find(leads_rl_slot_t *slots, int nslots,
+                               apr_uint64_t id)
+{
     int home = (int)(id % (apr_uint64_t)nslots);
     int i;
 
-    for (i = 0; i < probes; i++) {
-        s = &slots[(home + i) % nslots];
+    for (i = 0; i < rl_probes(nslots); i++) {
+        leads_rl_slot_t *s = &slots[(home + i) % nslots];
+
         if (s->id == id) {
             return s;
         }
-        if (s->id == 0 && free_slot == NULL) {
-            free_slot = s;
-        }
-        if (s->id != 0 && (oldest == NULL
-                           || s->window_start < oldest->window_start)) {
-            oldest = s;
-        }
     }
-    s = free_slot != NULL ? free_slot : oldest;
-    s->id = id;
-    s->window_start = 0;
-    s->current = 0;
-    s->previous = 0;
-    return s;
+    return NULL;
 }
 
-/* Moves the slot to the fixed window holding `now`. Windows are aligned to
- * multiples of `window` so every child computes the same boundaries. A
- * clock that steps back keeps the slot where it is. */
-static void rl_roll(leads_rl_slot_t *s, apr_time_t now,
-                    apr_interval_time_t window)
+/* The slot of `id`, claiming a free one or evicting the key hit least
+ * recently when the probe run is full. Probing is bounded: O(1). */
+static leads_rl_slot_t *rl_slot_for(leads_rl_slot_t *slots, int nslots,
+                                    apr_uint64_t id)
 {
-    apr_time_t start = now - now % window;
+    leads_rl_slot_t *s = leads_rl_find(slots, nslots, id), *pick = NULL;
+    int home = (int)(id % (apr_uint64_t)nslots);
+    int i;
 
-    if (start <= s->window_start) {
-        return;
+    if (s) {
+        return s;
     }
-    if (start - s->window_start == window) {
-        s->previous = s->current;
+    for (i = 0; i < rl_probes(nslots); i++) {
+        s = &slots[(home + i) % nslots];
+        if (s->id == 0) {
+            pick = s;
+            break;
+        }
+        if (!pick || s->last_hit < pick->last_hit) {
+            pick = s;
+        }
+    }
+    memset(pick, 0, sizeof(*pick));
+    pick->id = id;
+    return pick;
+}
+
+/* Move the ring forward to bucket `n`, emptying the buckets it passes. */
+static void rl_advance(leads_rl_slot_t *s, apr_int64_t n)
+{
+    apr_int64_t b;
+
+    if (n <= s->head) {
+        return;                         /* same bucket, or the clock went back */
+    }
+    if (n - s->head >= LEADS_RL_BUCKETS) {
+        memset(s->count, 0, sizeof(s->count));
     }
     else {
-        s->previous = 0;
+        for (b = s->head + 1; b <= n; b++) {
+            s->count[b % LEADS_RL_BUCKETS] = 0;
+        }
     }
-    s->current = 0;
-    s->window_start = start;
+    s->head = n;
 }
 
-/* Microseconds from `elapsed` into the current window until one more
- * request fits: first while the current window lasts, else in the next
- * one, where this window's count becomes the weighted previous window. */
-static double rl_wait(const leads_rl_slot_t *s, double elapsed, int limit,
-                      double window)
+static apr_uint64_t rl_total(const leads_rl_slot_t *s)
 {
-    double room = (double)limit - 1.0 - s->current;
-    double at;
+    apr_uint64_t sum = 0;
+    int i;
 
-    if (room >= 0.0 && s->previous > 0) {
-        /* previous * (window - at) / window <= room */
-        at = window * (s->previous - room) / s->previous;
-        return at > elapsed ? at - elapsed : 0.0;
+    for (i = 0; i < LEADS_RL_BUCKETS; i++) {
+        sum += s->count[i];
     }
-    /* next window: current * (window - at) / window <= limit - 1 */
-    at = s->current > 0
-        ? window * (s->current - (limit - 1.0)) / s->current : 0.0;
-    return (window - elapsed) + (at > 0.0 ? at : 0.0);
+    return sum;
 }
 
-/* Whole seconds, rounded up: Retry-After must not be too early. */
-static apr_int64_t rl_wait_seconds(double usec)
+/* Microseconds until enough of the oldest buckets leave the window for one
+ * more request to fit. Bucket b leaves when bucket b + BUCKETS begins. */
+static apr_interval_time_t rl_wait(const leads_rl_slot_t *s, apr_time_t now,
+                                   apr_interval_time_t width, int limit)
 {
-    apr_int64_t whole = (apr_int64_t)usec;
+    apr_uint64_t total = rl_total(s);
+    apr_int64_t b;
 
-    if ((double)whole < usec) {
-        whole++;
+    for (b = s->head - LEADS_RL_BUCKETS + 1; b <= s->head; b++) {
+        total -= s->count[((b % LEADS_RL_BUCKETS) + LEADS_RL_BUCKETS)
+                          % LEADS_RL_BUCKETS];
+        if (total + 1 <= (apr_uint64_t)limit) {
+            return (b + LEADS_RL_BUCKETS) * width - now;
+        }
     }
-    return (whole + APR_USEC_PER_SEC - 1) / APR_USEC_PER_SEC;
+    return (s->head + LEADS_RL_BUCKETS) * width - now;
 }
 
 int leads_rl_hit(leads_rl_slot_t *slots, int nslots, apr_uint64_t id,
                  apr_time_t now, int limit, apr_interval_time_t window)
 {
+    apr_interval_time_t width, wait;
     leads_rl_slot_t *s;
-    double elapsed, estimate;
-    apr_int64_t wait;
+    apr_int64_t seconds;
 
     if (limit <= 0 || window <= 0 || nslots <= 0) {
         return 0;                       /* limiting is off */
     }
+    width = window / LEADS_RL_BUCKETS > 0 ? window / LEADS_RL_BUCKETS : 1;
     s = rl_slot_for(slots, nslots, id);
-    rl_roll(s, now, window);
-    elapsed = now > s->window_start ? (double)(now - s->window_start) : 0.0;
-    estimate = s->previous * ((double)window - elapsed) / (double)window
-               + s->current;
-    if (estimate + 1.0 <= (double)limit) {
-        s->current++;
+    rl_advance(s, now / width);
+    if (rl_total(s) + 1 <= (apr_uint64_t)limit) {
+        s->count[s->head % LEADS_RL_BUCKETS]++;
+        s->last_hit = now;
         return 0;
     }
-    wait = rl_wait_seconds(rl_wait(s, elapsed, limit, (double)window));
-    return wait >= 1 ? (int)wait : 1;
+    wait = rl_wait(s, now, width, limit);
+    seconds = (wait + APR_USEC_PER_SEC - 1) / APR_USEC_PER_SEC;
+    return seconds >= 1 ? (int)seconds : 1;
 }

@@ -6,21 +6,30 @@
 #include <apr.h>
 #include <apr_time.h>
 
+/* The window is counted in this many buckets: a hit leaves the trailing
+ * window at most window/LEADS_RL_BUCKETS late. */
+#define LEADS_RL_BUCKETS 60
+
 typedef struct {
-    apr_uint64_t id;            /* hash of the key id; 0 = free */
-    apr_time_t window_start;    /* start of the current fixed window */
-    apr_uint32_t current;       /* hits in the current window */
-    apr_uint32_t previous;      /* hits in the window before it */
+    apr_uint64_t id;                    /* hash of the key id; 0 = free */
+    apr_int64_t head;                   /* absolute number of the newest bucket */
+    apr_time_t last_hit;                /* for eviction */
+    apr_uint32_t count[LEADS_RL_BUCKETS];
 } leads_rl_slot_t;
 
 /* Stable 64-bit hash (never 0) of a key id. */
 apr_uint64_t leads_rl_id(const char *key_id);
 
-/* Count one request for `id` at `now`: the trailing `window` is estimated
- * from the current and previous fixed windows. Returns 0 when allowed,
- * otherwise the whole seconds (>= 1) to put in Retry-After; a refused
- * request is not counted. Full tables evict the stalest slot. */
+/* Count one request for `id` at `now` against `limit` requests in the
+ * trailing `window`. Returns 0 when allowed, otherwise the whole seconds
+ * (>= 1, never more than the window rounded up) until a request fits, for
+ * Retry-After; a refused request is not counted. A full probe run evicts
+ * the key hit least recently. */
 int leads_rl_hit(leads_rl_slot_t *slots, int nslots, apr_uint64_t id,
                  apr_time_t now, int limit, apr_interval_time_t window);
+
+/* The slot holding `id`, or NULL (for tests and status). */
+leads_rl_slot_t *leads_rl_find(leads_rl_slot_t *slots, int nslots,
+                               apr_uint64_t id);
 
 #endif

@@ -29,6 +29,8 @@ struct leads_db {
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
 
+static apr_status_t connection_setup(leads_db_t *db);
+
 int leads_store_init(void)
 {
     dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
@@ -65,7 +67,7 @@ apr_status_t leads_db_acquire(request_rec *r, leads_db_t **out)
     db->dbd = dbd;
     db->dialect = dialect;
     *out = db;
-    return APR_SUCCESS;
+    return connection_setup(db);
 }
 
 /* After a failure: is the connection still usable (the statement was at
@@ -98,6 +100,38 @@ static apr_status_t prepared(leads_db_t *db, leads_sql_e which,
         return failure(db, label, rc);
     }
     apr_hash_set(db->dbd->prepared, label, APR_HASH_KEY_STRING, *stmt);
+    return APR_SUCCESS;
+}
+
+/* The dialect's settings for a connection (utf8mb4 on mysql, lock waits
+ * on sqlite3), once per pooled connection: the mark lives in the
+ * connection's own pool, so a new connection is set up anew. */
+static apr_status_t connection_setup(leads_db_t *db)
+{
+    static const char mark[] = "leads-connection-ready";
+    void *ready = NULL;
+    int i;
+
+    apr_pool_userdata_get(&ready, mark, db->dbd->pool);
+    if (ready) {
+        return APR_SUCCESS;
+    }
+    for (i = 0; db->dialect->connection_setup[i]; i++) {
+        const char *sql = db->dialect->connection_setup[i];
+        apr_dbd_results_t *res = NULL;
+        int nrows, rc;
+
+        /* random access reads every row at once: nothing left pending */
+        rc = db->dialect->setup_returns_rows
+             ? apr_dbd_select(db->dbd->driver, db->r->pool, db->dbd->handle,
+                              &res, sql, 1)
+             : apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, sql);
+
+        if (rc) {
+            return failure(db, sql, rc);
+        }
+    }
+    apr_pool_userdata_setn(mark, mark, NULL, db->dbd->pool);
     return APR_SUCCESS;
 }
 

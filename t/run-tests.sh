@@ -43,12 +43,32 @@ cleanup() {
     rc=$?
     trap - EXIT INT TERM HUP
     set +e
-    # Tests stop their own httpd; a killed prove may leave one behind.
+    # Interrupted: stop prove first (its tests stop their httpd on TERM).
+    if [ -n "${PROVE_PID:-}" ] && kill -0 "$PROVE_PID" 2>/dev/null; then
+        # the running test (prove's child) gets the TERM too: it stops its
+        # httpd in END
+        pkids=$(ps -o pid= --ppid "$PROVE_PID" 2>/dev/null || true)
+        kill -TERM "$PROVE_PID" $pkids 2>/dev/null
+        for p in "$PROVE_PID" $pkids; do
+            for _ in $(seq 1 150); do
+                kill -0 "$p" 2>/dev/null || break
+                sleep 0.1
+            done
+        done
+        wait "$PROVE_PID" 2>/dev/null
+    fi
+    # A test killed hard may leave its httpd behind: stop it by its pid file.
     for pidfile in "$TMP"/sites/*/run/httpd.pid; do
         [ -f "$pidfile" ] || continue
         pid=$(cat "$pidfile" 2>/dev/null)
-        [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && sleep 1 &&
-            kill -KILL "$pid" 2>/dev/null
+        [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || continue
+        echo "run-tests.sh: stopping leftover httpd $pid ($pidfile)" >&2
+        kill -TERM "$pid" 2>/dev/null
+        for _ in $(seq 1 100); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null
     done
     if [ -n "${LEADS_TEST_PG_DATA:-}" ]; then sh t/lib/db-ctl.sh stop pgsql; fi
     if [ -n "${LEADS_TEST_MY_DATA:-}" ]; then sh t/lib/db-ctl.sh stop mysql; fi
@@ -115,8 +135,14 @@ else
     tests=("${units[@]}" t/*.t)
 fi
 
+# In the background so a signal reaches our trap at once (bash would wait
+# for a foreground prove first); one prove, serial: tests stop and start the
+# database servers.
 set +e
-prove -I t/lib "${tests[@]}"
+prove -I t/lib "${tests[@]}" &
+PROVE_PID=$!
+wait "$PROVE_PID"
 rc=$?
+PROVE_PID=
 set -e
 exit $rc

@@ -40,10 +40,24 @@ if (Test::More->can('builder')) {
     binmode $_, ':encoding(UTF-8)' for $tb->output, $tb->failure_output, $tb->todo_output;
 }
 
-my $TMP = $ENV{LEADS_TEST_TMP};
-unless ($TMP) {
-    $TMP = tempdir('leads-test-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-    chmod 0755, $TMP;
+# Made on first use when not under the runner (so `perl -c` leaves nothing).
+my $TMP;
+sub tmp {
+    return $TMP //= $ENV{LEADS_TEST_TMP} || do {
+        my $d = tempdir('leads-test-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+        chmod 0755, $d;
+        $d;
+    };
+}
+
+# A test killed by a signal (^C, a closed pipe, the runner's TERM) must
+# still stop its httpd: turn the signals into a normal exit so END runs.
+# Forked helpers (parallel clients) just go.
+my $MAIN_PID = $$;
+$SIG{PIPE} = 'IGNORE';
+for my $sig (qw(INT TERM HUP)) {
+    $SIG{$sig} = sub { $$ == $MAIN_PID ? exit(128 + ($sig eq 'INT' ? 2 : $sig eq 'TERM' ? 15 : 1))
+                                       : POSIX::_exit(1) };
 }
 
 sub uuid_re { qr/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/ }
@@ -102,7 +116,7 @@ sub free_port {
 # Options: stdin => bytes, env => {NAME => value}.
 sub run_cmd {
     my ($cmd, %o) = @_;
-    my $dir = tempdir('cmd-XXXXXX', DIR => $TMP, CLEANUP => 1);
+    my $dir = tempdir('cmd-XXXXXX', DIR => tmp(), CLEANUP => 1);
     my ($in, $out, $err) = map { "$dir/$_" } qw(in out err);
     open my $fh, '>:raw', $in or die "$in: $!";
     print $fh $o{stdin} // '';
@@ -135,7 +149,7 @@ sub site {
         extra   => ref $o{conf} ? join("\n", @{ $o{conf} }) : ($o{conf} // ''),
         name    => sprintf('s%d_%d_%s', $$, ++$SEQ, $backend),
     }, $class;
-    my $dir = $self->{dir} = "$TMP/sites/$self->{name}";
+    my $dir = $self->{dir} = tmp() . "/sites/$self->{name}";
     make_path("$dir/run", "$dir/logs", "$dir/db");
     chmod 0777, "$dir/run", "$dir/logs";
     $self->_create_database;
@@ -356,13 +370,16 @@ sub configtest {
 
 sub DESTROY {
     my ($self) = @_;
+    return unless $$ == $MAIN_PID;     # a forked client does not own the site
     local ($?, $@, $!);
     $self->stop if $self->{pid};
 }
 
 END {
-    local $?;
-    $_->stop for values %LIVE;
+    if ($$ == $MAIN_PID) {
+        local $?;
+        $_->stop for values %LIVE;
+    }
 }
 
 # ---------------------------------------------------------------- leadsctl
@@ -563,7 +580,9 @@ sub sql {
     my ($rc, $out, $err) = run_cmd(\@cmd);
     $self->_fix_sqlite_owner;
     die "sql ($b): $query\n$err" if $rc;
-    return map { [ split /\t/, $_, -1 ] } split /\n/, $out;
+    return () if $out eq '';                  # no rows ("\n" is one empty row)
+    $out =~ s/\n\z//;
+    return map { [ split /\t/, $_, -1 ] } split /\n/, $out, -1;
 }
 
 # The first column of the first row.
