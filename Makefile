@@ -4,6 +4,8 @@
 PORT      ?= 8080
 PREFIX    ?= /usr/local
 
+.DEFAULT_GOAL := all
+
 include apxs.mk
 
 # Debian packages: what building and `make run` need, and what tests add.

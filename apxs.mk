@@ -14,11 +14,12 @@ BUILD     := build
 # Plain C shared by the module, leadsctl and the unit tests: no httpd types.
 CORE_SRC  := $(addprefix $(SRC)/, leads_text.c leads_contact.c leads_phone.c \
                leads_validate.c leads_uuid.c leads_time.c leads_key.c \
-               leads_ratelimit.c leads_dialect.c)
+               leads_ratelimit.c leads_dialect.c leads_sign.c leads_ring.c leads_addr.c leads_schedule.c)
 
 # The module: httpd glue around the core.
 MOD_SRC   := $(addprefix $(SRC)/, mod_leads.c leads_config.c leads_handler.c \
-               leads_respond.c leads_store.c leads_profile.c leads_shm.c) \
+               leads_respond.c leads_db.c leads_store.c leads_profile.c leads_shm.c \
+               leads_maint.c) \
              $(CORE_SRC)
 
 CTL_SRC   := $(addprefix $(SRC)/, leadsctl.c leadsctl_db.c leadsctl_out.c leadsctl_firm.c leadsctl_key.c) $(CORE_SRC) \

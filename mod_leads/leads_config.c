@@ -21,6 +21,7 @@ void *leads_create_srv_cfg(apr_pool_t *p, server_rec *s)
     cfg->cache_ttl = apr_time_from_sec(LEADS_DEFAULT_CACHE_TTL);
     cfg->rate_limit = LEADS_DEFAULT_RATE_LIMIT;
     cfg->rate_window = apr_time_from_sec(LEADS_DEFAULT_RATE_WINDOW);
+    cfg->idem_ttl = apr_time_from_sec(LEADS_DEFAULT_IDEM_TTL);
     return cfg;
 }
 
@@ -50,6 +51,10 @@ void *leads_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     if (!add->require_tls_set) {
         cfg->require_tls = base->require_tls;
         cfg->require_tls_set = base->require_tls_set;
+    }
+    if (!add->idem_ttl_set) {
+        cfg->idem_ttl = base->idem_ttl;
+        cfg->idem_ttl_set = base->idem_ttl_set;
     }
     return cfg;
 }
@@ -106,6 +111,21 @@ static const char *set_cache_ttl(cmd_parms *cmd, void *dc, const char *arg)
     }
     cfg->cache_ttl = apr_time_from_sec(v);
     cfg->cache_ttl_set = 1;
+    return NULL;
+}
+
+static const char *set_idem_ttl(cmd_parms *cmd, void *dc, const char *arg)
+{
+    leads_srv_cfg_t *cfg = srv_cfg(cmd);
+    apr_int64_t v;
+
+    (void)dc;
+    if (parse_count(arg, 366 * 86400, &v) || v < 1) {
+        return apr_psprintf(cmd->pool, "LeadsIdempotencyTTL: '%s' is not a "
+                            "number of seconds between 1 and 31622400", arg);
+    }
+    cfg->idem_ttl = apr_time_from_sec(v);
+    cfg->idem_ttl_set = 1;
     return NULL;
 }
 
@@ -173,6 +193,8 @@ const command_rec leads_cmds[] = {
     AP_INIT_TAKE1("LeadsCacheTTL", set_cache_ttl, NULL, RSRC_CONF,
                   "Seconds a child may cache stages, fields and members "
                   "(default 5, 0 = no cache)"),
+    AP_INIT_TAKE1("LeadsIdempotencyTTL", set_idem_ttl, NULL, RSRC_CONF,
+                  "Seconds an Idempotency-Key is remembered (default 86400)"),
     AP_INIT_TAKE12("LeadsRateLimit", set_rate_limit, NULL, RSRC_CONF,
                    "Requests per key and trailing window in seconds "
                    "(default 120 60, 0 = off)"),

@@ -9,6 +9,7 @@
 #define LEADS_DEFAULT_CACHE_TTL     5
 #define LEADS_DEFAULT_RATE_LIMIT    120
 #define LEADS_DEFAULT_RATE_WINDOW   60
+#define LEADS_DEFAULT_IDEM_TTL      86400
 
 typedef struct {
     apr_off_t max_body;
@@ -22,6 +23,8 @@ typedef struct {
     int phone_region_set;
     int require_tls;
     int require_tls_set;
+    apr_interval_time_t idem_ttl;
+    int idem_ttl_set;
 } leads_srv_cfg_t;
 
 extern const command_rec leads_cmds[];

@@ -1,11 +1,17 @@
-/* All request-path SQL, per backend. Schemas are in sql/<driver>/. */
+/* All request-path and maintenance SQL, per backend, in one place. Schemas
+ * are in sql/<driver>/. Statement order is leads_sql_e's. */
 #include <string.h>
 
 #include "leads_dialect.h"
 
 #define LEADS_LABELS { \
     "leads_key_by_hash", "leads_first_open_stage", "leads_fields", \
-    "leads_members", "leads_lead_insert" }
+    "leads_members", "leads_lead_insert", "leads_idem_get", \
+    "leads_idem_delete", "leads_idem_claim", "leads_idem_purge" }
+
+#define IDEM_COLUMNS \
+    "(scope, key_hash, fingerprint, status, body, ignored, lead_id," \
+    " created_at, expires_at)"
 
 /* The pgsql driver declares every %s parameter varchar: cast to column types. */
 static const leads_dialect_t dialect_pgsql = {
@@ -23,7 +29,19 @@ static const leads_dialect_t dialect_pgsql = {
         " source, stage_id, assignee_id, data, created_at, last_activity_at)"
         " VALUES (CAST(%s AS uuid), CAST(%s AS uuid), %s, %s, %s, %s, %s,"
         " CAST(%s AS uuid), CAST(NULLIF(%s, '') AS uuid), CAST(%s AS jsonb),"
+        " CAST(%s AS timestamptz), CAST(%s AS timestamptz))",
+        "SELECT fingerprint, status, body, ignored,"
+        " CASE WHEN expires_at > CAST(%s AS timestamptz) THEN 1 ELSE 0 END"
+        " FROM idempotency_keys WHERE scope = %s AND key_hash = %s",
+        "DELETE FROM idempotency_keys WHERE scope = %s AND key_hash = %s"
+        " AND expires_at <= CAST(%s AS timestamptz)",
+        "INSERT INTO idempotency_keys " IDEM_COLUMNS
+        " VALUES (%s, %s, %s, CAST(%s AS integer), %s, %s, CAST(%s AS uuid),"
         " CAST(%s AS timestamptz), CAST(%s AS timestamptz))"
+        " ON CONFLICT DO NOTHING",
+        "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM"
+        " idempotency_keys WHERE expires_at <= CAST(%s AS timestamptz)"
+        " LIMIT 1000)"
     },
     LEADS_LABELS
 };
@@ -40,7 +58,15 @@ static const leads_dialect_t dialect_mysql = {
         "SELECT id FROM members WHERE firm_id = %s",
         "INSERT INTO leads (id, firm_id, first_name, last_name, email, phone,"
         " source, stage_id, assignee_id, data, created_at, last_activity_at)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULLIF(%s, ''), %s, %s, %s)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULLIF(%s, ''), %s, %s, %s)",
+        "SELECT fingerprint, status, body, ignored,"
+        " CASE WHEN expires_at > %s THEN 1 ELSE 0 END"
+        " FROM idempotency_keys WHERE scope = %s AND key_hash = %s",
+        "DELETE FROM idempotency_keys WHERE scope = %s AND key_hash = %s"
+        " AND expires_at <= %s",
+        "INSERT IGNORE INTO idempotency_keys " IDEM_COLUMNS
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        "DELETE FROM idempotency_keys WHERE expires_at <= %s LIMIT 1000"
     },
     LEADS_LABELS
 };
@@ -58,7 +84,16 @@ static const leads_dialect_t dialect_sqlite3 = {
         "SELECT id FROM members WHERE firm_id = %s",
         "INSERT INTO leads (id, firm_id, first_name, last_name, email, phone,"
         " source, stage_id, assignee_id, data, created_at, last_activity_at)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULLIF(%s, ''), %s, %s, %s)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULLIF(%s, ''), %s, %s, %s)",
+        "SELECT fingerprint, status, body, ignored,"
+        " CASE WHEN expires_at > %s THEN 1 ELSE 0 END"
+        " FROM idempotency_keys WHERE scope = %s AND key_hash = %s",
+        "DELETE FROM idempotency_keys WHERE scope = %s AND key_hash = %s"
+        " AND expires_at <= %s",
+        "INSERT INTO idempotency_keys " IDEM_COLUMNS
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+        "DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM"
+        " idempotency_keys WHERE expires_at <= %s LIMIT 1000)"
     },
     LEADS_LABELS
 };

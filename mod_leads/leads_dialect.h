@@ -8,7 +8,12 @@ typedef enum {
     LEADS_SQL_FIRST_OPEN_STAGE, /* firm -> id, key, name of the first open stage */
     LEADS_SQL_FIELDS,           /* firm -> name, type, choices, required */
     LEADS_SQL_MEMBERS,          /* firm -> id */
-    LEADS_SQL_LEAD_INSERT,      /* see leads_store_insert_lead() for the order */
+    LEADS_SQL_LEAD_INSERT,      /* see leads_store_create_lead() for the order */
+    LEADS_SQL_IDEM_GET,         /* now, scope, key hash -> fingerprint, status,
+                                   body, ignored, live (1/0) */
+    LEADS_SQL_IDEM_DELETE,      /* scope, key hash, now: drop an expired one */
+    LEADS_SQL_IDEM_CLAIM,       /* insert unless present (nrows 0 = taken) */
+    LEADS_SQL_IDEM_PURGE,       /* now: drop up to 1000 expired records */
     LEADS_SQL_COUNT
 } leads_sql_e;
 

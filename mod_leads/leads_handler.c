@@ -1,5 +1,6 @@
 /* POST /api/leads in API mode: each step either fills the request context
  * or returns an error value; only leads_handler() writes the response. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "httpd.h"
@@ -18,6 +19,7 @@
 #include "leads_profile.h"
 #include "leads_respond.h"
 #include "leads_shm.h"
+#include "leads_db.h"
 #include "leads_store.h"
 #include "leads_time.h"
 #include "leads_uuid.h"
@@ -38,14 +40,20 @@ typedef struct {
     json_t *body;
     const leads_profile_t *profile;
     leads_lead_t lead;
+    leads_idem_t idem;                  /* idem.key_hash NULL: no key sent */
+    int replayed;
+    int status;                         /* the answer, once there is one */
+    const char *answer;
     leads_error_t err;
 } leads_ctx_t;
 
-/* Each step returns 0 to go on, or non-zero with ctx->err filled. */
+/* Each step returns 0 to go on, or non-zero: with ctx->answer set when it
+ * has the answer, with ctx->err filled otherwise. */
 static int fail(leads_ctx_t *ctx, leads_err_e code, const char *message)
 {
     ctx->err.code = code;
     ctx->err.message = message;
+    ctx->answer = NULL;
     return 1;
 }
 
@@ -288,6 +296,79 @@ static int parse_body(leads_ctx_t *ctx)
     return 0;
 }
 
+/* SPEC §5: 1-255 printable ASCII characters, scoped to the firm. */
+static int check_idempotency_key(leads_ctx_t *ctx)
+{
+    request_rec *r = ctx->r;
+    const char *key = apr_table_get(r->headers_in, "Idempotency-Key");
+    const unsigned char *c;
+    apr_size_t len;
+
+    if (!key) {
+        return 0;
+    }
+    len = strlen(key);
+    for (c = (const unsigned char *)key; *c; c++) {
+        if (*c < 0x20 || *c > 0x7e) {
+            break;
+        }
+    }
+    if (len < 1 || len > 255 || *c) {
+        return fail(ctx, LEADS_ERR_INVALID_IDEMPOTENCY_KEY, NULL);
+    }
+    ctx->idem.scope = apr_pstrcat(r->pool, "firm:", ctx->key.firm_id, NULL);
+    ctx->idem.key_hash = leads_sha256_hex(r->pool, key, len);
+    return 0;
+}
+
+/* The answer stored for this key, if any: replayed when the body is the
+ * same (canonically), refused when it is not. */
+static int answer_from_record(leads_ctx_t *ctx, const leads_idem_t *found)
+{
+    if (strcmp(found->fingerprint, ctx->idem.fingerprint) != 0) {
+        return fail(ctx, LEADS_ERR_IDEMPOTENCY_KEY_REUSED, NULL);
+    }
+    ctx->replayed = 1;
+    ctx->status = found->status;
+    ctx->answer = found->body;
+    if (found->ignored && *found->ignored) {
+        apr_table_setn(ctx->r->err_headers_out, "Lawfficient-Ignored-Fields",
+                       found->ignored);
+    }
+    return 1;
+}
+
+static int replay_known(leads_ctx_t *ctx)
+{
+    request_rec *r = ctx->r;
+    leads_idem_t found;
+    const char *canonical;
+    apr_status_t rv;
+    char *text;
+
+    if (!ctx->idem.key_hash) {
+        return 0;
+    }
+    /* keys sorted, no white space: a re-serialised retry still matches */
+    text = json_dumps(ctx->body, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!text) {
+        return fail(ctx, LEADS_ERR_INTERNAL, NULL);
+    }
+    canonical = apr_pstrdup(r->pool, text);
+    free(text);
+    ctx->idem.fingerprint = leads_sha256_hex(r->pool, canonical,
+                                             strlen(canonical));
+    rv = leads_store_idem_get(ctx->db, ctx->idem.scope, ctx->idem.key_hash,
+                              apr_time_now(), &found);
+    if (rv == LEADS_DB_NOT_FOUND) {
+        return 0;
+    }
+    if (rv != APR_SUCCESS) {
+        return fail_db(ctx, rv);
+    }
+    return answer_from_record(ctx, &found);
+}
+
 static void set_ignored_header(leads_ctx_t *ctx)
 {
     const apr_array_header_t *ignored = ctx->lead.ignored;
@@ -359,12 +440,29 @@ static json_t *lead_json(const leads_ctx_t *ctx, const char *id,
                      "data", l->data);
 }
 
-static int create_lead(leads_ctx_t *ctx, json_t **out)
+/* Another request held the same key and has finished: answer as it did. */
+static int answer_after_conflict(leads_ctx_t *ctx)
+{
+    leads_idem_t found;
+    apr_status_t rv = leads_store_idem_get(ctx->db, ctx->idem.scope,
+                                           ctx->idem.key_hash, apr_time_now(),
+                                           &found);
+
+    if (rv == LEADS_DB_NOT_FOUND) {
+        return fail(ctx, LEADS_ERR_IDEMPOTENCY_IN_FLIGHT, NULL);
+    }
+    if (rv != APR_SUCCESS) {
+        return fail_db(ctx, rv);
+    }
+    return answer_from_record(ctx, &found);
+}
+
+static int create_lead(leads_ctx_t *ctx)
 {
     request_rec *r = ctx->r;
     apr_time_t now = leads_time_ms(apr_time_now());
     leads_new_lead_t n;
-    char *data_text;
+    json_t *lead;
     apr_status_t rv;
 
     memset(&n, 0, sizeof(n));
@@ -375,21 +473,33 @@ static int create_lead(leads_ctx_t *ctx, json_t **out)
     n.stage_id = ctx->profile->stage_id;
     n.lead = &ctx->lead;
     n.created_at = now;
-    data_text = json_dumps(ctx->lead.data, JSON_COMPACT);
-    if (!data_text) {
+    n.data_json = leads_json_text(r->pool, ctx->lead.data);
+    lead = lead_json(ctx, n.id, leads_time_iso(r->pool, now));
+    ctx->answer = leads_json_text(r->pool, lead);
+    json_decref(lead);
+    if (!n.data_json || !ctx->answer) {
         return fail(ctx, LEADS_ERR_INTERNAL, NULL);
     }
-    n.data_json = apr_pstrdup(r->pool, data_text);
-    free(data_text);
+    ctx->status = HTTP_CREATED;
+    if (ctx->idem.key_hash) {
+        ctx->idem.status = ctx->status;
+        ctx->idem.body = ctx->answer;
+        ctx->idem.ignored = apr_table_get(r->err_headers_out,
+                                          "Lawfficient-Ignored-Fields");
+        ctx->idem.expires_at = now + ctx->cfg->idem_ttl;
+        n.idem = &ctx->idem;
+    }
 
-    rv = leads_store_insert_lead(ctx->db, &n);
+    rv = leads_store_create_lead(ctx->db, &n);
+    if (rv == LEADS_DB_CONFLICT && n.idem) {
+        return answer_after_conflict(ctx);
+    }
     if (rv != APR_SUCCESS) {
         return fail_db(ctx, rv);
     }
-    *out = lead_json(ctx, n.id, leads_time_iso(r->pool, now));
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, LEADSLOGNO(00042)
                   "lead %s created for firm %s", n.id, ctx->key.firm_id);
-    return *out ? 0 : fail(ctx, LEADS_ERR_INTERNAL, NULL);
+    return 1;
 }
 
 /* An error before the body was read: read a small body away so the
@@ -416,8 +526,6 @@ static void drop_unread_body(leads_ctx_t *ctx)
 int leads_handler(request_rec *r)
 {
     leads_ctx_t ctx;
-    json_t *lead = NULL;
-    int rv;
 
     if (!r->handler || strcmp(r->handler, "leads") != 0) {
         return DECLINED;
@@ -427,14 +535,20 @@ int leads_handler(request_rec *r)
     ctx.cfg = ap_get_module_config(r->server->module_config, &leads_module);
     leads_respond_prepare(r);
 
-    if (check_path(&ctx) || check_method(&ctx) || check_tls(&ctx)
-        || authenticate(&ctx) || check_rate(&ctx)
-        || check_content_type(&ctx) || parse_body(&ctx) || validate(&ctx)
-        || create_lead(&ctx, &lead)) {
+    /* Each step returns non-zero when it has the answer or an error. */
+    if (!(check_path(&ctx) || check_method(&ctx) || check_tls(&ctx)
+          || authenticate(&ctx) || check_rate(&ctx)
+          || check_idempotency_key(&ctx) || check_content_type(&ctx)
+          || parse_body(&ctx) || replay_known(&ctx) || validate(&ctx)
+          || create_lead(&ctx))) {
+        fail(&ctx, LEADS_ERR_INTERNAL, NULL);   /* no step answered */
+    }
+    if (!ctx.answer) {
         drop_unread_body(&ctx);
         return leads_respond_error(r, &ctx.err);
     }
-    rv = leads_respond_json(r, HTTP_CREATED, lead);
-    json_decref(lead);
-    return rv;
+    if (ctx.replayed) {
+        apr_table_setn(r->err_headers_out, "Idempotent-Replayed", "true");
+    }
+    return leads_respond_text(r, ctx.status, ctx.answer);
 }

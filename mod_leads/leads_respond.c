@@ -71,26 +71,32 @@ void leads_respond_prepare(request_rec *r)
                    LEADS_API_VERSION);
 }
 
-int leads_respond_json(request_rec *r, int status, json_t *body)
+const char *leads_json_text(apr_pool_t *p, const json_t *value)
 {
-    char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    char *text = value ? json_dumps(value, JSON_COMPACT) : NULL;
+    const char *copy = text ? apr_pstrdup(p, text) : NULL;
 
-    r->status = status;
-    ap_set_content_type(r, "application/json");
+    free(text);
+    return copy;
+}
+
+int leads_respond_text(request_rec *r, int status, const char *text)
+{
+    apr_size_t len;
+
     if (!text) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, LEADSLOGNO(00030)
                       "cannot serialise a response (request %s)",
                       leads_request_id(r));
-        r->status = HTTP_INTERNAL_SERVER_ERROR;
-        text = strdup("{\"error\":{\"code\":\"internal_error\","
-                      "\"message\":\"Something went wrong on our side.\","
-                      "\"details\":null}}");
+        status = HTTP_INTERNAL_SERVER_ERROR;
+        text = "{\"error\":{\"code\":\"internal_error\",\"message\":"
+               "\"Something went wrong on our side.\",\"details\":null}}";
     }
-    if (text) {
-        ap_set_content_length(r, strlen(text));
-        ap_rwrite(text, (int)strlen(text), r);
-        free(text);
-    }
+    len = strlen(text);
+    r->status = status;
+    ap_set_content_type(r, "application/json");
+    ap_set_content_length(r, len);
+    ap_rwrite(text, (int)len, r);
     return OK;
 }
 
@@ -131,7 +137,7 @@ int leads_respond_error(request_rec *r, const leads_error_t *err)
                      "code", def->code,
                      "message", err->message ? err->message : def->message,
                      "details", details_json(err->details));
-    rv = leads_respond_json(r, def->status, body);
+    rv = leads_respond_text(r, def->status, leads_json_text(r->pool, body));
     json_decref(body);
     return rv;
 }

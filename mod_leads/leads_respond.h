@@ -40,8 +40,12 @@ void leads_respond_prepare(request_rec *r);
 /* The request id shown in X-Request-Id (and logged with 500s). */
 const char *leads_request_id(request_rec *r);
 
-/* Write `body` (a reference is taken) with `status`. Returns OK. */
-int leads_respond_json(request_rec *r, int status, json_t *body);
+/* Serialise a JSON value as mod_leads answers it (compact), or NULL. The
+ * text is allocated in `p`. */
+const char *leads_json_text(apr_pool_t *p, const json_t *value);
+
+/* Write JSON text with `status`. Returns OK. */
+int leads_respond_text(request_rec *r, int status, const char *text);
 
 /* Write the error envelope. Returns OK. */
 int leads_respond_error(request_rec *r, const leads_error_t *err);

@@ -1,27 +1,13 @@
-/* Database access for the request path, through mod_dbd's pool.
- * Statements are prepared once per pooled connection, on first use. */
+/* What mod_leads reads and writes, over leads_db: keys, a firm's profile,
+ * the create transaction and Idempotency-Key records. */
 #ifndef LEADS_STORE_H
 #define LEADS_STORE_H
 
-#include "httpd.h"
-#include "apr_dbd.h"
 #include "apr_hash.h"
+#include "apr_tables.h"
 
-#include "leads_dialect.h"
+#include "leads_db.h"
 #include "leads_validate.h"
-
-/* Outcomes beyond APR_SUCCESS. */
-#define LEADS_DB_DOWN       (APR_OS_START_USERERR + 1)  /* -> 503 */
-#define LEADS_DB_FAILED     (APR_OS_START_USERERR + 2)  /* -> 500 */
-#define LEADS_DB_NOT_FOUND  (APR_OS_START_USERERR + 3)
-
-typedef struct leads_db leads_db_t;
-
-/* Reach mod_dbd; call from post_config. Returns non-zero if it is loaded. */
-int leads_store_init(void);
-
-/* The request's pooled connection, or LEADS_DB_DOWN. */
-apr_status_t leads_db_acquire(request_rec *r, leads_db_t **db);
 
 typedef struct {
     const char *id;
@@ -49,6 +35,27 @@ apr_status_t leads_store_fields(leads_db_t *db, apr_pool_t *p,
 apr_status_t leads_store_members(leads_db_t *db, apr_pool_t *p,
                                  const char *firm_id, apr_hash_t **members);
 
+/* An Idempotency-Key record: the first answer, kept for replays. */
+typedef struct {
+    const char *scope;                  /* "firm:<id>" or "source:<id>" */
+    const char *key_hash;               /* SHA-256 hex of the header value */
+    const char *fingerprint;            /* SHA-256 hex of the canonical body */
+    int status;
+    const char *body;
+    const char *ignored;                /* Lawfficient-Ignored-Fields, or "" */
+    apr_time_t expires_at;
+} leads_idem_t;
+
+/* The live record for scope + key hash (an expired one is deleted and not
+ * returned): APR_SUCCESS with *out filled, or LEADS_DB_NOT_FOUND. */
+apr_status_t leads_store_idem_get(leads_db_t *db, const char *scope,
+                                  const char *key_hash, apr_time_t now,
+                                  leads_idem_t *out);
+
+/* Delete up to 1000 expired records; *purged says how many went. */
+apr_status_t leads_store_idem_purge(leads_db_t *db, apr_time_t now,
+                                    int *purged);
+
 /* A lead ready to insert: everything the response shows. */
 typedef struct {
     const char *id;
@@ -57,9 +64,12 @@ typedef struct {
     const leads_lead_t *lead;
     const char *data_json;
     apr_time_t created_at;
+    const leads_idem_t *idem;           /* stored with the lead, or NULL */
 } leads_new_lead_t;
 
-/* Insert the lead in one transaction. */
-apr_status_t leads_store_insert_lead(leads_db_t *db, const leads_new_lead_t *n);
+/* Insert the lead, and its Idempotency-Key record, in one transaction.
+ * LEADS_DB_CONFLICT: another request holds the key (it waited for that
+ * request to finish: look the record up again). */
+apr_status_t leads_store_create_lead(leads_db_t *db, const leads_new_lead_t *n);
 
 #endif

@@ -1,10 +1,10 @@
 /* mod_leads: POST /api/leads for law firms, on Apache httpd 2.4.
  *
  * The module record and the hooks it plugs into. The work is elsewhere:
- * leads_config.c (directives), leads_handler.c (the request), leads_store.c
- * (SQL through mod_dbd), leads_shm.c (rate limits shared by all children),
- * leads_profile.c (per-child firm cache), and the httpd-free core
- * (leads_validate.c and friends). */
+ * leads_config.c (directives), leads_handler.c (the request), leads_db.c and
+ * leads_store.c (SQL through mod_dbd), leads_shm.c (rate limits shared by
+ * all children), leads_profile.c (per-child firm cache), leads_maint.c (the
+ * watchdog thread), and the httpd-free core (leads_validate.c and friends). */
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"
@@ -14,7 +14,8 @@
 #include "leads_handler.h"
 #include "leads_profile.h"
 #include "leads_shm.h"
-#include "leads_store.h"
+#include "leads_db.h"
+#include "leads_maint.h"
 #include "mod_leads.h"
 
 static int leads_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -34,10 +35,13 @@ static int leads_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
-    if (!leads_store_init()) {
+    if (!leads_db_init()) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, LEADSLOGNO(00005)
                      "mod_dbd is not loaded: every request will get 503 "
                      "until 'LoadModule dbd_module' and DBDriver are set");
+    }
+    if (leads_maint_post_config(pconf, s) != OK) {
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     return leads_shm_post_config(pconf, s);
 }
@@ -51,10 +55,13 @@ static void leads_child_init(apr_pool_t *pchild, server_rec *s)
 static void leads_register_hooks(apr_pool_t *p)
 {
     static const char *const after_dbd[] = { "mod_dbd.c", NULL };
+    /* watchdog callbacks must be registered before mod_watchdog starts them */
+    static const char *const before_watchdog[] = { "mod_watchdog.c", NULL };
 
     (void)p;
     ap_hook_pre_config(leads_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_post_config(leads_post_config, after_dbd, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(leads_post_config, after_dbd, before_watchdog,
+                        APR_HOOK_MIDDLE);
     ap_hook_child_init(leads_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(leads_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }

@@ -75,7 +75,9 @@ cleanup() {
     if [ -n "${LEADS_TEST_KEEP:-}" ]; then
         echo "run-tests.sh: kept $TMP" >&2
     else
-        rm -rf "$TMP"
+        # a test that was still winding down may add files: try again
+        for _ in 1 2 3; do rm -rf "$TMP" 2>/dev/null && break; sleep 1; done
+        [ -d "$TMP" ] && echo "run-tests.sh: could not remove $TMP" >&2
     fi
     exit "$rc"
 }

@@ -582,7 +582,8 @@ sub sql {
     die "sql ($b): $query\n$err" if $rc;
     return () if $out eq '';                  # no rows ("\n" is one empty row)
     $out =~ s/\n\z//;
-    return map { [ split /\t/, $_, -1 ] } split /\n/, $out, -1;
+    my @lines = length $out ? split(/\n/, $out, -1) : ('');
+    return map { my @c = split /\t/, $_, -1; @c = ('') unless @c; \@c } @lines;
 }
 
 # The first column of the first row.

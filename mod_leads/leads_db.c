@@ -1,0 +1,295 @@
+/* mod_dbd connections, lazily prepared statements and the pgsql recovery.
+ * Transactions are plain BEGIN/COMMIT queries: apr_dbd_transaction_start()
+ * crashes when BEGIN fails on a dead pgsql connection. */
+#include <string.h>
+
+#include "httpd.h"
+#include "apr_strings.h"
+#include "apr_dbd.h"
+#include "http_log.h"
+#include "mod_dbd.h"
+
+#include "leads_db.h"
+#include "leads_time.h"
+#include "mod_leads.h"
+
+APLOG_USE_MODULE(leads);
+
+struct leads_db {
+    request_rec *r;                     /* NULL outside a request */
+    server_rec *s;
+    apr_pool_t *pool;
+    ap_dbd_t *dbd;
+    const leads_dialect_t *dialect;
+};
+
+static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
+
+int leads_db_init(void)
+{
+    dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
+    dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+    return dbd_acquire && dbd_open && dbd_close;
+}
+
+apr_pool_t *leads_db_pool(const leads_db_t *db)
+{
+    return db->pool;
+}
+
+/* After a failure: is the connection still usable (the statement was at
+ * fault) or gone (the database is down)? */
+static apr_status_t failure(leads_db_t *db, const char *what, int rc)
+{
+    const apr_dbd_driver_t *drv = db->dbd->driver;
+    const char *err = apr_dbd_error(drv, db->dbd->handle, rc);
+    int alive;
+
+    if (db->r) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, LEADSLOGNO(00013)
+                      "%s failed: %s", what, err);
+    }
+    else {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, db->s, LEADSLOGNO(00013)
+                     "%s failed: %s", what, err);
+    }
+    alive = apr_dbd_check_conn(drv, db->pool, db->dbd->handle) == APR_SUCCESS;
+    return alive ? LEADS_DB_FAILED : LEADS_DB_DOWN;
+}
+
+/* The dialect's settings for a connection (utf8mb4 on mysql, lock waits
+ * on sqlite3), once per pooled connection: the mark lives in the
+ * connection's own pool, so a new connection is set up anew. */
+static apr_status_t connection_setup(leads_db_t *db)
+{
+    static const char mark[] = "leads-connection-ready";
+    void *ready = NULL;
+    int i;
+
+    apr_pool_userdata_get(&ready, mark, db->dbd->pool);
+    if (ready) {
+        return APR_SUCCESS;
+    }
+    for (i = 0; db->dialect->connection_setup[i]; i++) {
+        const char *sql = db->dialect->connection_setup[i];
+        apr_dbd_results_t *res = NULL;
+        int nrows, rc;
+
+        /* random access reads every row at once: nothing left pending */
+        rc = db->dialect->setup_returns_rows
+             ? apr_dbd_select(db->dbd->driver, db->pool, db->dbd->handle,
+                              &res, sql, 1)
+             : apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, sql);
+        if (rc) {
+            return failure(db, sql, rc);
+        }
+    }
+    apr_pool_userdata_setn(mark, mark, NULL, db->dbd->pool);
+    return APR_SUCCESS;
+}
+
+static apr_status_t wrap(apr_pool_t *p, request_rec *r, server_rec *s,
+                         ap_dbd_t *dbd, leads_db_t **out)
+{
+    leads_db_t *db;
+    const char *driver = apr_dbd_name(dbd->driver);
+    const leads_dialect_t *dialect = leads_dialect_for(driver);
+
+    if (!dialect) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, LEADSLOGNO(00012)
+                     "DBDriver %s is not supported (use pgsql, mysql or "
+                     "sqlite3)", driver);
+        return LEADS_DB_DOWN;
+    }
+    db = apr_pcalloc(p, sizeof(*db));
+    db->r = r;
+    db->s = s;
+    db->pool = p;
+    db->dbd = dbd;
+    db->dialect = dialect;
+    *out = db;
+    return connection_setup(db);
+}
+
+apr_status_t leads_db_acquire(request_rec *r, leads_db_t **out)
+{
+    ap_dbd_t *dbd;
+
+    if (!dbd_acquire) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, LEADSLOGNO(00010)
+                      "mod_dbd is not loaded: add LoadModule dbd_module");
+        return LEADS_DB_DOWN;
+    }
+    dbd = dbd_acquire(r);
+    if (!dbd) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, LEADSLOGNO(00011)
+                      "no database connection from mod_dbd (check DBDriver, "
+                      "DBDParams and that the database is up)");
+        return LEADS_DB_DOWN;
+    }
+    return wrap(r->pool, r, r->server, dbd, out);
+}
+
+apr_status_t leads_db_open(apr_pool_t *p, server_rec *s, leads_db_t **out)
+{
+    ap_dbd_t *dbd;
+    apr_status_t rv;
+
+    if (!dbd_open || !(dbd = dbd_open(p, s))) {
+        return LEADS_DB_DOWN;
+    }
+    rv = wrap(p, NULL, s, dbd, out);
+    if (rv != APR_SUCCESS) {
+        dbd_close(s, dbd);
+    }
+    return rv;
+}
+
+void leads_db_close(leads_db_t *db)
+{
+    if (db && dbd_close) {
+        dbd_close(db->s, db->dbd);
+    }
+}
+
+const char *leads_db_time(const leads_db_t *db, apr_time_t t)
+{
+    const char *iso = leads_time_iso(db->pool, t);
+    char *plain;
+
+    if (db->dialect->time_style == LEADS_TIME_ISO_Z) {
+        return iso;
+    }
+    /* 2026-06-24T10:00:00.000Z -> 2026-06-24 10:00:00.000 */
+    plain = apr_pstrndup(db->pool, iso, strlen(iso) - 1);
+    plain[10] = ' ';
+    return plain;
+}
+
+static apr_status_t prepared(leads_db_t *db, leads_sql_e which,
+                             apr_dbd_prepared_t **stmt)
+{
+    const char *label = db->dialect->label[which];
+    int rc;
+
+    *stmt = apr_hash_get(db->dbd->prepared, label, APR_HASH_KEY_STRING);
+    if (*stmt) {
+        return APR_SUCCESS;
+    }
+    rc = apr_dbd_prepare(db->dbd->driver, db->dbd->pool, db->dbd->handle,
+                         db->dialect->sql[which], label, stmt);
+    if (rc) {
+        return failure(db, label, rc);
+    }
+    apr_hash_set(db->dbd->prepared, label, APR_HASH_KEY_STRING, *stmt);
+    return APR_SUCCESS;
+}
+
+/* Forget our statements on this connection so they are prepared again. */
+static void forget_statements(leads_db_t *db)
+{
+    int i, nrows;
+
+    for (i = 0; i < LEADS_SQL_COUNT; i++) {
+        const char *label = db->dialect->label[i];
+
+        if (apr_hash_get(db->dbd->prepared, label, APR_HASH_KEY_STRING)) {
+            apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows,
+                          apr_pstrcat(db->pool, "DEALLOCATE ", label, NULL));
+            apr_hash_set(db->dbd->prepared, label, APR_HASH_KEY_STRING, NULL);
+        }
+    }
+}
+
+apr_status_t leads_db_run(leads_db_t *db, leads_db_work_fn work, void *baton)
+{
+    apr_status_t rv = work(db, baton);
+
+    if (rv == LEADS_DB_FAILED && db->dialect->stale_statements) {
+        if (db->r) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, db->r, LEADSLOGNO(00014)
+                          "re-preparing statements on this connection and "
+                          "trying once more");
+        }
+        forget_statements(db);
+        rv = work(db, baton);
+    }
+    return rv;
+}
+
+apr_status_t leads_db_select(leads_db_t *db, leads_sql_e which, int nargs,
+                             const char **args, apr_dbd_results_t **res)
+{
+    apr_dbd_prepared_t *stmt;
+    apr_status_t rv = prepared(db, which, &stmt);
+    int rc;
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *res = NULL;
+    rc = apr_dbd_pselect(db->dbd->driver, db->pool, db->dbd->handle, res, stmt,
+                         1, nargs, args);
+    return rc ? failure(db, db->dialect->label[which], rc) : APR_SUCCESS;
+}
+
+apr_status_t leads_db_query(leads_db_t *db, leads_sql_e which, int nargs,
+                            const char **args, int *nrows)
+{
+    apr_dbd_prepared_t *stmt;
+    apr_status_t rv = prepared(db, which, &stmt);
+    int rc;
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *nrows = 0;
+    rc = apr_dbd_pquery(db->dbd->driver, db->pool, db->dbd->handle, nrows,
+                        stmt, nargs, args);
+    return rc ? failure(db, db->dialect->label[which], rc) : APR_SUCCESS;
+}
+
+apr_status_t leads_db_exec(leads_db_t *db, const char *sql)
+{
+    int nrows, rc = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, sql);
+
+    return rc ? failure(db, sql, rc) : APR_SUCCESS;
+}
+
+apr_status_t leads_db_begin(leads_db_t *db)
+{
+    return leads_db_exec(db, db->dialect->begin);
+}
+
+void leads_db_rollback(leads_db_t *db)
+{
+    int nrows;
+
+    apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, "ROLLBACK");
+}
+
+apr_dbd_row_t *leads_db_row(leads_db_t *db, apr_dbd_results_t *res, int *n)
+{
+    apr_dbd_row_t *row = NULL;
+
+    if (apr_dbd_get_row(db->dbd->driver, db->pool, res, &row, ++*n) != 0) {
+        return NULL;
+    }
+    return row;
+}
+
+const char *leads_db_column(leads_db_t *db, apr_pool_t *p, apr_dbd_row_t *row,
+                            int col)
+{
+    const char *v = apr_dbd_get_entry(db->dbd->driver, row, col);
+
+    return v ? apr_pstrdup(p, v) : NULL;
+}
+
+int leads_db_truthy(const char *v)
+{
+    return v && (!strcmp(v, "1") || !strcmp(v, "t") || !strcmp(v, "true"));
+}

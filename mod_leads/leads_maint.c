@@ -1,0 +1,86 @@
+/* Maintenance callbacks on mod_watchdog's singleton thread: expired
+ * Idempotency-Key records are purged in bounded batches every minute, so no
+ * request ever pays for a scan. mod_proxy_hcheck registers the same way. */
+#include "httpd.h"
+#include "http_log.h"
+#include "mod_watchdog.h"
+
+#include "leads_db.h"
+#include "leads_maint.h"
+#include "leads_store.h"
+#include "mod_leads.h"
+
+APLOG_USE_MODULE(leads);
+
+#define PURGE_INTERVAL      apr_time_from_sec(60)
+#define PURGE_MAX_BATCHES   10          /* x 1000 rows per round */
+
+static APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *wd_get_instance;
+static APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *wd_register;
+
+/* Purge with the main server's database; `pool` is cleared after each
+ * call, so the connection is closed before returning. */
+static void purge_idempotency(server_rec *s, apr_pool_t *pool)
+{
+    leads_db_t *db;
+    apr_status_t rv = leads_db_open(pool, s, &db);
+    int batch, purged = 0, total = 0;
+
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, rv, s, LEADSLOGNO(00050)
+                     "maintenance: no database connection, purge skipped");
+        return;
+    }
+    for (batch = 0; batch < PURGE_MAX_BATCHES; batch++) {
+        rv = leads_store_idem_purge(db, apr_time_now(), &purged);
+        if (rv != APR_SUCCESS) {
+            break;
+        }
+        total += purged;
+        if (purged < 1000) {
+            break;
+        }
+    }
+    leads_db_close(db);
+    if (total > 0) {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, LEADSLOGNO(00051)
+                     "maintenance: purged %d expired Idempotency-Key records",
+                     total);
+    }
+}
+
+static apr_status_t maint_purge_cb(int state, void *data, apr_pool_t *pool)
+{
+    server_rec *s = data;
+
+    if (state == AP_WATCHDOG_STATE_RUNNING) {
+        purge_idempotency(s, pool);
+    }
+    /* Anything but success would stop the callback for good. */
+    return APR_SUCCESS;
+}
+
+int leads_maint_post_config(apr_pool_t *pconf, server_rec *s)
+{
+    ap_watchdog_t *wd;
+    apr_status_t rv;
+
+    wd_get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
+    wd_register = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
+    if (!wd_get_instance || !wd_register) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, LEADSLOGNO(00052)
+                     "mod_watchdog is not available: expired "
+                     "Idempotency-Key records will not be purged");
+        return OK;
+    }
+    rv = wd_get_instance(&wd, LEADS_WATCHDOG_NAME, 0, 1, pconf);
+    if (rv == APR_SUCCESS) {
+        rv = wd_register(wd, PURGE_INTERVAL, s, maint_purge_cb);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, LEADSLOGNO(00053)
+                     "cannot register the maintenance watchdog");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
