@@ -14,15 +14,16 @@ BUILD     := build
 # Plain C shared by the module, leadsctl and the unit tests: no httpd types.
 CORE_SRC  := $(addprefix $(SRC)/, leads_text.c leads_contact.c leads_phone.c \
                leads_validate.c leads_uuid.c leads_time.c leads_key.c \
-               leads_ratelimit.c leads_dialect.c leads_sign.c leads_ring.c leads_addr.c leads_schedule.c)
+               leads_ratelimit.c leads_dialect.c leads_sign.c leads_ring.c leads_addr.c leads_schedule.c \
+               leads_form.c leads_mapping.c)
 
 # The module: httpd glue around the core.
 MOD_SRC   := $(addprefix $(SRC)/, mod_leads.c leads_config.c leads_handler.c \
                leads_respond.c leads_db.c leads_store.c leads_profile.c leads_shm.c \
-               leads_maint.c) \
+               leads_maint.c leads_outbox.c leads_deliver.c leads_status.c) \
              $(CORE_SRC)
 
-CTL_SRC   := $(addprefix $(SRC)/, leadsctl.c leadsctl_db.c leadsctl_out.c leadsctl_firm.c leadsctl_key.c) $(CORE_SRC) \
+CTL_SRC   := $(addprefix $(SRC)/, leadsctl.c leadsctl_db.c leadsctl_out.c leadsctl_firm.c leadsctl_key.c leadsctl_source.c leadsctl_webhook.c) $(CORE_SRC) \
              $(BUILD)/leads_schema.c
 
 SQL_FILES := $(sort $(wildcard sql/*/*.sql))
@@ -37,7 +38,7 @@ APR_LIBS   := $(shell $(APU_CONF) --link-ld --libs 2>/dev/null) \
 
 $(MODULE): $(MOD_SRC) $(wildcard $(SRC)/*.h)
 	cd $(SRC) && $(APXS) -c -o mod_leads.so \
-	    $(foreach f,$(WARN),-Wc,$(f)) $(LEADS_LIBS) \
+	    $(foreach f,$(WARN),-Wc,$(f)) $(LEADS_LIBS) -lcurl \
 	    $(notdir $(MOD_SRC))
 
 # The schema files are compiled into leadsctl so `leadsctl init` needs no

@@ -22,6 +22,12 @@ void *leads_create_srv_cfg(apr_pool_t *p, server_rec *s)
     cfg->rate_limit = LEADS_DEFAULT_RATE_LIMIT;
     cfg->rate_window = apr_time_from_sec(LEADS_DEFAULT_RATE_WINDOW);
     cfg->idem_ttl = apr_time_from_sec(LEADS_DEFAULT_IDEM_TTL);
+    cfg->wh_queue_size = LEADS_DEFAULT_WH_QUEUE;
+    cfg->wh_timeout = apr_time_from_sec(LEADS_DEFAULT_WH_TIMEOUT);
+    leads_schedule_parse(p, LEADS_SCHEDULE_DEFAULT, (leads_schedule_t **)
+                         &cfg->wh_schedule);
+    cfg->wh_concurrency = LEADS_DEFAULT_WH_CONCURRENCY;
+    cfg->wh_poll = apr_time_from_sec(LEADS_DEFAULT_WH_POLL);
     return cfg;
 }
 
@@ -56,6 +62,12 @@ void *leads_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
         cfg->idem_ttl = base->idem_ttl;
         cfg->idem_ttl_set = base->idem_ttl_set;
     }
+    cfg->wh_queue_size = base->wh_queue_size;
+    cfg->wh_timeout = base->wh_timeout;
+    cfg->wh_schedule = base->wh_schedule;
+    cfg->wh_concurrency = base->wh_concurrency;
+    cfg->wh_poll = base->wh_poll;
+    cfg->wh_allow_private = base->wh_allow_private;
     return cfg;
 }
 
@@ -126,6 +138,124 @@ static const char *set_idem_ttl(cmd_parms *cmd, void *dc, const char *arg)
     }
     cfg->idem_ttl = apr_time_from_sec(v);
     cfg->idem_ttl_set = 1;
+    return NULL;
+}
+
+/* One deliverer serves the whole host: its settings are the main server's. */
+static const char *main_server_only(cmd_parms *cmd)
+{
+    if (cmd->server->is_virtual) {
+        return apr_psprintf(cmd->pool, "%s belongs in the main server "
+                            "configuration, not in a <VirtualHost>: one "
+                            "deliverer serves the whole host",
+                            cmd->cmd->name);
+    }
+    return NULL;
+}
+
+static const char *set_wh_queue_size(cmd_parms *cmd, void *dc,
+                                     const char *arg)
+{
+    leads_srv_cfg_t *cfg = srv_cfg(cmd);
+    const char *err = main_server_only(cmd);
+    apr_int64_t v;
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    if (parse_count(arg, 1048576, &v) || v < 1) {
+        return apr_psprintf(cmd->pool, "LeadsWebhookQueueSize: '%s' is not a "
+                            "number of slots between 1 and 1048576", arg);
+    }
+    cfg->wh_queue_size = (int)v;
+    return NULL;
+}
+
+static const char *set_wh_timeout(cmd_parms *cmd, void *dc, const char *arg)
+{
+    leads_srv_cfg_t *cfg = srv_cfg(cmd);
+    const char *err = main_server_only(cmd);
+    apr_int64_t v;
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    if (parse_count(arg, 3600, &v) || v < 1) {
+        return apr_psprintf(cmd->pool, "LeadsWebhookTimeout: '%s' is not a "
+                            "number of seconds between 1 and 3600", arg);
+    }
+    cfg->wh_timeout = apr_time_from_sec(v);
+    return NULL;
+}
+
+static const char *set_wh_schedule(cmd_parms *cmd, void *dc, int argc,
+                                   char *const argv[])
+{
+    leads_srv_cfg_t *cfg = srv_cfg(cmd);
+    const char *err = main_server_only(cmd);
+    leads_schedule_t *schedule;
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    err = leads_schedule_parse_argv(cmd->pool, argc, argv, &schedule);
+    if (err) {
+        return err;
+    }
+    cfg->wh_schedule = schedule;
+    return NULL;
+}
+
+static const char *set_wh_concurrency(cmd_parms *cmd, void *dc,
+                                      const char *arg)
+{
+    leads_srv_cfg_t *cfg = srv_cfg(cmd);
+    const char *err = main_server_only(cmd);
+    apr_int64_t v;
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    if (parse_count(arg, 1024, &v) || v < 1) {
+        return apr_psprintf(cmd->pool, "LeadsWebhookConcurrency: '%s' is not "
+                            "a number between 1 and 1024", arg);
+    }
+    cfg->wh_concurrency = (int)v;
+    return NULL;
+}
+
+static const char *set_wh_poll(cmd_parms *cmd, void *dc, const char *arg)
+{
+    leads_srv_cfg_t *cfg = srv_cfg(cmd);
+    const char *err = main_server_only(cmd);
+    apr_int64_t v;
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    if (parse_count(arg, 86400, &v) || v < 1) {
+        return apr_psprintf(cmd->pool, "LeadsWebhookPollInterval: '%s' is not "
+                            "a number of seconds between 1 and 86400", arg);
+    }
+    cfg->wh_poll = apr_time_from_sec(v);
+    return NULL;
+}
+
+static const char *set_wh_allow_private(cmd_parms *cmd, void *dc, int flag)
+{
+    leads_srv_cfg_t *cfg = srv_cfg(cmd);
+    const char *err = main_server_only(cmd);
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    cfg->wh_allow_private = flag;
     return NULL;
 }
 
@@ -203,5 +333,21 @@ const command_rec leads_cmds[] = {
                   "default none"),
     AP_INIT_FLAG("LeadsRequireTLS", set_require_tls, NULL, RSRC_CONF,
                  "Refuse requests that did not arrive over TLS (default Off)"),
+    AP_INIT_TAKE1("LeadsWebhookQueueSize", set_wh_queue_size, NULL,
+                  RSRC_CONF, "Slots in the shared-memory webhook ring "
+                  "(default 4096)"),
+    AP_INIT_TAKE1("LeadsWebhookTimeout", set_wh_timeout, NULL, RSRC_CONF,
+                  "Whole-request timeout of one delivery in seconds "
+                  "(default 10)"),
+    AP_INIT_TAKE_ARGV("LeadsWebhookRetrySchedule", set_wh_schedule, NULL,
+                      RSRC_CONF, "Delays before each retry, e.g. 5s 5m 30m "
+                      "2h 5h 10h 10h"),
+    AP_INIT_TAKE1("LeadsWebhookConcurrency", set_wh_concurrency, NULL,
+                  RSRC_CONF, "Deliveries in flight at once (default 16)"),
+    AP_INIT_TAKE1("LeadsWebhookPollInterval", set_wh_poll, NULL, RSRC_CONF,
+                  "Seconds between sweeps of the outbox table (default 5)"),
+    AP_INIT_FLAG("LeadsWebhookAllowPrivate", set_wh_allow_private, NULL,
+                 RSRC_CONF, "Allow delivery to loopback, private and "
+                 "link-local addresses (default Off)"),
     { NULL }
 };

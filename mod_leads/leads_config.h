@@ -5,11 +5,17 @@
 #include "httpd.h"
 #include "http_config.h"
 
+#include "leads_schedule.h"
+
 #define LEADS_DEFAULT_MAX_BODY      65536
 #define LEADS_DEFAULT_CACHE_TTL     5
 #define LEADS_DEFAULT_RATE_LIMIT    120
 #define LEADS_DEFAULT_RATE_WINDOW   60
 #define LEADS_DEFAULT_IDEM_TTL      86400
+#define LEADS_DEFAULT_WH_QUEUE      4096
+#define LEADS_DEFAULT_WH_TIMEOUT    10
+#define LEADS_DEFAULT_WH_CONCURRENCY 16
+#define LEADS_DEFAULT_WH_POLL       5
 
 typedef struct {
     apr_off_t max_body;
@@ -25,6 +31,13 @@ typedef struct {
     int require_tls_set;
     apr_interval_time_t idem_ttl;
     int idem_ttl_set;
+    /* Webhook delivery: one deliverer per host, so main server only. */
+    int wh_queue_size;
+    apr_interval_time_t wh_timeout;
+    const leads_schedule_t *wh_schedule;
+    int wh_concurrency;
+    apr_interval_time_t wh_poll;
+    int wh_allow_private;
 } leads_srv_cfg_t;
 
 extern const command_rec leads_cmds[];

@@ -17,7 +17,8 @@
 #define LEADS_DB_DOWN       (APR_OS_START_USERERR + 1)  /* -> 503 */
 #define LEADS_DB_FAILED     (APR_OS_START_USERERR + 2)  /* -> 500 */
 #define LEADS_DB_NOT_FOUND  (APR_OS_START_USERERR + 3)
-#define LEADS_DB_CONFLICT   (APR_OS_START_USERERR + 4)  /* a unique row exists */
+#define LEADS_DB_CONFLICT   (APR_OS_START_USERERR + 4)  /* Idempotency-Key taken */
+#define LEADS_DB_DUPLICATE  (APR_OS_START_USERERR + 5)  /* (source, externalId) */
 
 typedef struct leads_db leads_db_t;
 

@@ -7,7 +7,27 @@
 #define LEADS_LABELS { \
     "leads_key_by_hash", "leads_first_open_stage", "leads_fields", \
     "leads_members", "leads_lead_insert", "leads_idem_get", \
-    "leads_idem_delete", "leads_idem_claim", "leads_idem_purge" }
+    "leads_idem_delete", "leads_idem_claim", "leads_idem_purge", \
+    "leads_source_by_hash", "leads_lead_by_external", "leads_endpoints", \
+    "leads_delivery_insert", "leads_delivery_due", "leads_delivery_lease", \
+    "leads_delivery_load", "leads_delivery_finish", "leads_attempt_insert" }
+
+#define LEAD_COLUMNS \
+    "(id, firm_id, first_name, last_name, email, phone, source, stage_id," \
+    " assignee_id, data, created_at, last_activity_at, source_id, external_id)"
+
+#define DELIVERY_COLUMNS \
+    "(id, event_id, event_type, endpoint_id, firm_id, body, status, attempts," \
+    " next_attempt_at, created_at, updated_at)"
+
+#define ATTEMPT_COLUMNS \
+    "(id, delivery_id, attempt, started_at, duration_ms, http_status, error," \
+    " outcome)"
+
+#define DELIVERY_LOAD \
+    "SELECT d.event_id, d.body, d.attempts, e.url, e.secret" \
+    " FROM webhook_deliveries d JOIN webhook_endpoints e" \
+    " ON e.id = d.endpoint_id WHERE d.id = "
 
 #define IDEM_COLUMNS \
     "(scope, key_hash, fingerprint, status, body, ignored, lead_id," \
@@ -25,11 +45,12 @@ static const leads_dialect_t dialect_pgsql = {
         "SELECT name, type, choices, required FROM fields"
         " WHERE firm_id = CAST(%s AS uuid) ORDER BY name",
         "SELECT id FROM members WHERE firm_id = CAST(%s AS uuid)",
-        "INSERT INTO leads (id, firm_id, first_name, last_name, email, phone,"
-        " source, stage_id, assignee_id, data, created_at, last_activity_at)"
+        "INSERT INTO leads " LEAD_COLUMNS
         " VALUES (CAST(%s AS uuid), CAST(%s AS uuid), %s, %s, %s, %s, %s,"
         " CAST(%s AS uuid), CAST(NULLIF(%s, '') AS uuid), CAST(%s AS jsonb),"
-        " CAST(%s AS timestamptz), CAST(%s AS timestamptz))",
+        " CAST(%s AS timestamptz), CAST(%s AS timestamptz),"
+        " CAST(NULLIF(%s, '') AS uuid), NULLIF(%s, ''))"
+        " ON CONFLICT DO NOTHING",
         "SELECT fingerprint, status, body, ignored,"
         " CASE WHEN expires_at > CAST(%s AS timestamptz) THEN 1 ELSE 0 END"
         " FROM idempotency_keys WHERE scope = %s AND key_hash = %s",
@@ -41,7 +62,38 @@ static const leads_dialect_t dialect_pgsql = {
         " ON CONFLICT DO NOTHING",
         "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM"
         " idempotency_keys WHERE expires_at <= CAST(%s AS timestamptz)"
-        " LIMIT 1000)"
+        " LIMIT 1000)",
+        "SELECT id, firm_id, name, mapping, enabled FROM sources"
+        " WHERE key_hash = %s",
+        "SELECT id FROM leads WHERE source_id = CAST(%s AS uuid)"
+        " AND external_id = %s",
+        "SELECT id, events FROM webhook_endpoints"
+        " WHERE firm_id = CAST(%s AS uuid) AND enabled",
+        "INSERT INTO webhook_deliveries " DELIVERY_COLUMNS
+        " VALUES (CAST(%s AS uuid), CAST(%s AS uuid), %s, CAST(%s AS uuid),"
+        " CAST(%s AS uuid), %s, 'pending', 0, CAST(%s AS timestamptz),"
+        " CAST(%s AS timestamptz), CAST(%s AS timestamptz))",
+        "SELECT id FROM webhook_deliveries WHERE status = 'pending'"
+        " AND next_attempt_at <= CAST(%s AS timestamptz)"
+        " AND (lease_until IS NULL OR lease_until < CAST(%s AS timestamptz))"
+        " ORDER BY next_attempt_at LIMIT 100",
+        "UPDATE webhook_deliveries SET lease_owner = %s,"
+        " lease_until = CAST(%s AS timestamptz)"
+        " WHERE id = CAST(%s AS uuid) AND status = 'pending'"
+        " AND next_attempt_at <= CAST(%s AS timestamptz)"
+        " AND (lease_until IS NULL OR lease_until < CAST(%s AS timestamptz))",
+        DELIVERY_LOAD "CAST(%s AS uuid)",
+        "UPDATE webhook_deliveries SET status = %s, attempts = attempts + 1,"
+        " next_attempt_at = CAST(%s AS timestamptz),"
+        " last_http_status = CAST(NULLIF(%s, '') AS integer),"
+        " last_error = NULLIF(%s, ''), updated_at = CAST(%s AS timestamptz),"
+        " delivered_at = CAST(NULLIF(%s, '') AS timestamptz),"
+        " lease_owner = NULL, lease_until = NULL"
+        " WHERE id = CAST(%s AS uuid) AND lease_owner = %s",
+        "INSERT INTO webhook_attempts " ATTEMPT_COLUMNS
+        " VALUES (CAST(%s AS uuid), CAST(%s AS uuid), CAST(%s AS integer),"
+        " CAST(%s AS timestamptz), CAST(%s AS integer),"
+        " CAST(NULLIF(%s, '') AS integer), NULLIF(%s, ''), %s)"
     },
     LEADS_LABELS
 };
@@ -56,9 +108,9 @@ static const leads_dialect_t dialect_mysql = {
         "SELECT name, type, choices, required FROM fields WHERE firm_id = %s"
         " ORDER BY name",
         "SELECT id FROM members WHERE firm_id = %s",
-        "INSERT INTO leads (id, firm_id, first_name, last_name, email, phone,"
-        " source, stage_id, assignee_id, data, created_at, last_activity_at)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULLIF(%s, ''), %s, %s, %s)",
+        "INSERT IGNORE INTO leads " LEAD_COLUMNS
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULLIF(%s, ''), %s, %s, %s,"
+        " NULLIF(%s, ''), NULLIF(%s, ''))",
         "SELECT fingerprint, status, body, ignored,"
         " CASE WHEN expires_at > %s THEN 1 ELSE 0 END"
         " FROM idempotency_keys WHERE scope = %s AND key_hash = %s",
@@ -66,15 +118,40 @@ static const leads_dialect_t dialect_mysql = {
         " AND expires_at <= %s",
         "INSERT IGNORE INTO idempotency_keys " IDEM_COLUMNS
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        "DELETE FROM idempotency_keys WHERE expires_at <= %s LIMIT 1000"
+        "DELETE FROM idempotency_keys WHERE expires_at <= %s LIMIT 1000",
+        "SELECT id, firm_id, name, mapping, enabled FROM sources"
+        " WHERE key_hash = %s",
+        "SELECT id FROM leads WHERE source_id = %s AND external_id = %s",
+        "SELECT id, events FROM webhook_endpoints"
+        " WHERE firm_id = %s AND enabled = 1",
+        "INSERT INTO webhook_deliveries " DELIVERY_COLUMNS
+        " VALUES (%s, %s, %s, %s, %s, %s, 'pending', 0, %s, %s, %s)",
+        "SELECT id FROM webhook_deliveries WHERE status = 'pending'"
+        " AND next_attempt_at <= %s"
+        " AND (lease_until IS NULL OR lease_until < %s)"
+        " ORDER BY next_attempt_at LIMIT 100",
+        "UPDATE webhook_deliveries SET lease_owner = %s, lease_until = %s"
+        " WHERE id = %s AND status = 'pending' AND next_attempt_at <= %s"
+        " AND (lease_until IS NULL OR lease_until < %s)",
+        DELIVERY_LOAD "%s",
+        "UPDATE webhook_deliveries SET status = %s, attempts = attempts + 1,"
+        " next_attempt_at = %s, last_http_status = NULLIF(%s, ''),"
+        " last_error = NULLIF(%s, ''), updated_at = %s,"
+        " delivered_at = NULLIF(%s, ''), lease_owner = NULL,"
+        " lease_until = NULL WHERE id = %s AND lease_owner = %s",
+        "INSERT INTO webhook_attempts " ATTEMPT_COLUMNS
+        " VALUES (%s, %s, %s, %s, %s, NULLIF(%s, ''), NULLIF(%s, ''), %s)"
     },
     LEADS_LABELS
 };
 
 static const leads_dialect_t dialect_sqlite3 = {
     "sqlite3", "BEGIN IMMEDIATE", LEADS_TIME_ISO_Z, 0,
-    /* Children share the file: wait for a lock rather than fail at once. */
-    { "PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON", NULL }, 1,
+    /* No busy_timeout: the driver holds one mutex per process around
+     * sqlite3_step, so a connection sleeping in SQLite would block the lock
+     * holder of the same process; the driver's own retry on SQLITE_BUSY
+     * releases that mutex between tries. `leadsctl init` sets WAL mode. */
+    { "PRAGMA foreign_keys = ON", NULL }, 1,
     {
         "SELECT id, firm_id, scopes, enabled FROM api_keys WHERE key_hash = %s",
         "SELECT id, key, name FROM stages WHERE firm_id = %s AND closed = 0"
@@ -82,9 +159,9 @@ static const leads_dialect_t dialect_sqlite3 = {
         "SELECT name, type, choices, required FROM fields WHERE firm_id = %s"
         " ORDER BY name",
         "SELECT id FROM members WHERE firm_id = %s",
-        "INSERT INTO leads (id, firm_id, first_name, last_name, email, phone,"
-        " source, stage_id, assignee_id, data, created_at, last_activity_at)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULLIF(%s, ''), %s, %s, %s)",
+        "INSERT INTO leads " LEAD_COLUMNS
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULLIF(%s, ''), %s, %s, %s,"
+        " NULLIF(%s, ''), NULLIF(%s, '')) ON CONFLICT DO NOTHING",
         "SELECT fingerprint, status, body, ignored,"
         " CASE WHEN expires_at > %s THEN 1 ELSE 0 END"
         " FROM idempotency_keys WHERE scope = %s AND key_hash = %s",
@@ -93,7 +170,29 @@ static const leads_dialect_t dialect_sqlite3 = {
         "INSERT INTO idempotency_keys " IDEM_COLUMNS
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
         "DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM"
-        " idempotency_keys WHERE expires_at <= %s LIMIT 1000)"
+        " idempotency_keys WHERE expires_at <= %s LIMIT 1000)",
+        "SELECT id, firm_id, name, mapping, enabled FROM sources"
+        " WHERE key_hash = %s",
+        "SELECT id FROM leads WHERE source_id = %s AND external_id = %s",
+        "SELECT id, events FROM webhook_endpoints"
+        " WHERE firm_id = %s AND enabled = 1",
+        "INSERT INTO webhook_deliveries " DELIVERY_COLUMNS
+        " VALUES (%s, %s, %s, %s, %s, %s, 'pending', 0, %s, %s, %s)",
+        "SELECT id FROM webhook_deliveries WHERE status = 'pending'"
+        " AND next_attempt_at <= %s"
+        " AND (lease_until IS NULL OR lease_until < %s)"
+        " ORDER BY next_attempt_at LIMIT 100",
+        "UPDATE webhook_deliveries SET lease_owner = %s, lease_until = %s"
+        " WHERE id = %s AND status = 'pending' AND next_attempt_at <= %s"
+        " AND (lease_until IS NULL OR lease_until < %s)",
+        DELIVERY_LOAD "%s",
+        "UPDATE webhook_deliveries SET status = %s, attempts = attempts + 1,"
+        " next_attempt_at = %s, last_http_status = NULLIF(%s, ''),"
+        " last_error = NULLIF(%s, ''), updated_at = %s,"
+        " delivered_at = NULLIF(%s, ''), lease_owner = NULL,"
+        " lease_until = NULL WHERE id = %s AND lease_owner = %s",
+        "INSERT INTO webhook_attempts " ATTEMPT_COLUMNS
+        " VALUES (%s, %s, %s, %s, %s, NULLIF(%s, ''), NULLIF(%s, ''), %s)"
     },
     LEADS_LABELS
 };

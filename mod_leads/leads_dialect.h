@@ -8,12 +8,25 @@ typedef enum {
     LEADS_SQL_FIRST_OPEN_STAGE, /* firm -> id, key, name of the first open stage */
     LEADS_SQL_FIELDS,           /* firm -> name, type, choices, required */
     LEADS_SQL_MEMBERS,          /* firm -> id */
-    LEADS_SQL_LEAD_INSERT,      /* see leads_store_create_lead() for the order */
+    LEADS_SQL_LEAD_INSERT,      /* see lead_insert() in leads_store.c; nrows 0:
+                                   (source, external id) exists */
     LEADS_SQL_IDEM_GET,         /* now, scope, key hash -> fingerprint, status,
                                    body, ignored, live (1/0) */
     LEADS_SQL_IDEM_DELETE,      /* scope, key hash, now: drop an expired one */
     LEADS_SQL_IDEM_CLAIM,       /* insert unless present (nrows 0 = taken) */
     LEADS_SQL_IDEM_PURGE,       /* now: drop up to 1000 expired records */
+    LEADS_SQL_SOURCE_BY_HASH,   /* key hash -> id, firm_id, name, mapping,
+                                   enabled */
+    LEADS_SQL_LEAD_BY_EXTERNAL, /* source, external id -> lead id */
+    LEADS_SQL_ENDPOINTS,        /* firm -> id, events of enabled endpoints */
+    LEADS_SQL_DELIVERY_INSERT,  /* id, event, type, endpoint, firm, body, now */
+    LEADS_SQL_DELIVERY_DUE,     /* now, now -> up to 100 ids due, unleased */
+    LEADS_SQL_DELIVERY_LEASE,   /* owner, until, id, now, now (nrows 1 = ours) */
+    LEADS_SQL_DELIVERY_LOAD,    /* id -> event_id, body, attempts, url, secret */
+    LEADS_SQL_DELIVERY_FINISH,  /* status, next, http, error, now, delivered_at,
+                                   id, owner */
+    LEADS_SQL_ATTEMPT_INSERT,   /* id, delivery, n, started, ms, http, error,
+                                   outcome */
     LEADS_SQL_COUNT
 } leads_sql_e;
 

@@ -440,6 +440,53 @@ static json_t *lead_json(const leads_ctx_t *ctx, const char *id,
                      "data", l->data);
 }
 
+/* SPEC §7: one lead.created event, one outbox row per subscribed endpoint,
+ * its `data` the 201 body as written (so it matches byte for byte). */
+static apr_status_t plan_deliveries(leads_ctx_t *ctx, leads_new_lead_t *n)
+{
+    request_rec *r = ctx->r;
+    apr_array_header_t *endpoints, *deliveries;
+    apr_status_t rv;
+    int i;
+
+    rv = leads_store_endpoints(ctx->db, n->firm_id, "lead.created",
+                               &endpoints);
+    if (rv != APR_SUCCESS || endpoints->nelts == 0) {
+        return rv;
+    }
+    rv = leads_uuid_v7(r->pool, n->created_at, &n->event_id);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    n->event_body = apr_pstrcat(r->pool, "{\"id\":\"", n->event_id,
+                                "\",\"type\":\"lead.created\","
+                                "\"created_at\":\"",
+                                leads_time_iso(r->pool, n->created_at),
+                                "\",\"data\":", ctx->answer, "}", NULL);
+    deliveries = apr_array_make(r->pool, endpoints->nelts,
+                                sizeof(leads_delivery_t));
+    for (i = 0; i < endpoints->nelts && rv == APR_SUCCESS; i++) {
+        leads_delivery_t *d = apr_array_push(deliveries);
+
+        d->endpoint_id = APR_ARRAY_IDX(endpoints, i, const char *);
+        rv = leads_uuid_v7(r->pool, n->created_at, &d->id);
+    }
+    n->deliveries = deliveries;
+    return rv;
+}
+
+/* After commit: the ring only speeds delivery up; the rows are the truth. */
+static void wake_deliverer(leads_ctx_t *ctx, const leads_new_lead_t *n)
+{
+    int i;
+
+    for (i = 0; n->deliveries && i < n->deliveries->nelts; i++) {
+        leads_shm_ring_push(ctx->r->server,
+                            APR_ARRAY_IDX(n->deliveries, i,
+                                          leads_delivery_t).id);
+    }
+}
+
 /* Another request held the same key and has finished: answer as it did. */
 static int answer_after_conflict(leads_ctx_t *ctx)
 {
@@ -490,13 +537,17 @@ static int create_lead(leads_ctx_t *ctx)
         n.idem = &ctx->idem;
     }
 
-    rv = leads_store_create_lead(ctx->db, &n);
+    rv = plan_deliveries(ctx, &n);
+    if (rv == APR_SUCCESS) {
+        rv = leads_store_create_lead(ctx->db, &n);
+    }
     if (rv == LEADS_DB_CONFLICT && n.idem) {
         return answer_after_conflict(ctx);
     }
     if (rv != APR_SUCCESS) {
         return fail_db(ctx, rv);
     }
+    wake_deliverer(ctx, &n);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, LEADSLOGNO(00042)
                   "lead %s created for firm %s", n.id, ctx->key.firm_id);
     return 1;

@@ -1,11 +1,13 @@
-/* Maintenance callbacks on mod_watchdog's singleton thread: expired
- * Idempotency-Key records are purged in bounded batches every minute, so no
- * request ever pays for a scan. mod_proxy_hcheck registers the same way. */
+/* Callbacks on mod_watchdog's singleton thread (one child per host): the
+ * webhook deliverer every 100 ms, and expired Idempotency-Key records purged
+ * in bounded batches every minute, so no request ever pays for a scan.
+ * mod_proxy_hcheck registers the same way. */
 #include "httpd.h"
 #include "http_log.h"
 #include "mod_watchdog.h"
 
 #include "leads_db.h"
+#include "leads_deliver.h"
 #include "leads_maint.h"
 #include "leads_store.h"
 #include "mod_leads.h"
@@ -69,13 +71,20 @@ int leads_maint_post_config(apr_pool_t *pconf, server_rec *s)
     wd_register = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
     if (!wd_get_instance || !wd_register) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, LEADSLOGNO(00052)
-                     "mod_watchdog is not available: expired "
-                     "Idempotency-Key records will not be purged");
+                     "mod_watchdog is not available: webhooks will not be "
+                     "delivered and expired Idempotency-Key records not "
+                     "purged");
         return OK;
     }
-    rv = wd_get_instance(&wd, LEADS_WATCHDOG_NAME, 0, 1, pconf);
+    rv = leads_deliver_global_init(s);
+    if (rv == APR_SUCCESS) {
+        rv = wd_get_instance(&wd, LEADS_WATCHDOG_NAME, 0, 1, pconf);
+    }
     if (rv == APR_SUCCESS) {
         rv = wd_register(wd, PURGE_INTERVAL, s, maint_purge_cb);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = wd_register(wd, AP_WD_TM_SLICE, s, leads_deliver_watchdog);
     }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, LEADSLOGNO(00053)

@@ -1,15 +1,17 @@
-/* The rate-limit table in an anonymous (or, failing that, file-backed)
- * shared memory segment behind a global mutex. mod_auth_digest does the
- * same for its client list. */
+/* One anonymous (or, failing that, file-backed) shared memory segment per
+ * generation behind a global mutex; mod_auth_digest keeps its client list
+ * the same way. Layout: wh_stats | rate-limit slots | ring. */
 #include <string.h>
 
 #include "httpd.h"
 #include "apr_shm.h"
 #include "apr_global_mutex.h"
 #include "apr_strings.h"
+#include "http_config.h"
 #include "http_log.h"
 #include "util_mutex.h"
 
+#include "leads_config.h"
 #include "leads_ratelimit.h"
 #include "leads_shm.h"
 #include "mod_leads.h"
@@ -18,7 +20,9 @@ APLOG_USE_MODULE(leads);
 
 static apr_shm_t *shm;
 static apr_global_mutex_t *shm_mutex;
+static leads_wh_stats_t *wh_stats;
 static leads_rl_slot_t *rl_slots;
+static leads_ring_t *ring;
 
 int leads_shm_pre_config(apr_pool_t *pconf)
 {
@@ -32,31 +36,54 @@ static apr_status_t shm_cleanup(void *unused)
         apr_shm_destroy(shm);
     }
     shm = NULL;
+    wh_stats = NULL;
     rl_slots = NULL;
+    ring = NULL;
     shm_mutex = NULL;
     return APR_SUCCESS;
 }
 
+static apr_size_t aligned(apr_size_t n)
+{
+    return APR_ALIGN_DEFAULT(n);
+}
+
 int leads_shm_post_config(apr_pool_t *pconf, server_rec *s)
 {
-    apr_size_t size = sizeof(leads_rl_slot_t) * LEADS_RL_SLOTS;
+    const leads_srv_cfg_t *cfg = ap_get_module_config(s->module_config,
+                                                      &leads_module);
+    apr_size_t stats_size = aligned(sizeof(leads_wh_stats_t));
+    apr_size_t rl_size = aligned(sizeof(leads_rl_slot_t) * LEADS_RL_SLOTS);
+    apr_size_t ring_size = leads_ring_size((apr_uint32_t)cfg->wh_queue_size);
+    char *base;
     apr_status_t rv;
 
-    rv = apr_shm_create(&shm, size, NULL, pconf);
+    rv = apr_shm_create(&shm, stats_size + rl_size + ring_size, NULL, pconf);
     if (rv == APR_ENOTIMPL) {
         const char *file = ap_runtime_dir_relative(pconf, "mod_leads.shm");
 
         apr_shm_remove(file, pconf);
-        rv = apr_shm_create(&shm, size, file, pconf);
+        rv = apr_shm_create(&shm, stats_size + rl_size + ring_size, file,
+                            pconf);
     }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, LEADSLOGNO(00001)
-                     "cannot create the shared memory for rate limits");
+                     "cannot create the shared memory segment");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     apr_pool_cleanup_register(pconf, NULL, shm_cleanup, apr_pool_cleanup_null);
-    rl_slots = apr_shm_baseaddr_get(shm);
-    memset(rl_slots, 0, size);
+    base = apr_shm_baseaddr_get(shm);
+    memset(base, 0, stats_size + rl_size);
+    wh_stats = (leads_wh_stats_t *)base;
+    rl_slots = (leads_rl_slot_t *)(base + stats_size);
+    rv = leads_ring_init(base + stats_size + rl_size, ring_size,
+                         (apr_uint32_t)cfg->wh_queue_size, &ring);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, LEADSLOGNO(00006)
+                     "cannot lay out the webhook ring of %d slots",
+                     cfg->wh_queue_size);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     rv = ap_global_mutex_create(&shm_mutex, NULL, LEADS_SHM_MUTEX, NULL, s,
                                 pconf, 0);
@@ -81,9 +108,20 @@ void leads_shm_child_init(apr_pool_t *pchild, server_rec *s)
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, LEADSLOGNO(00003)
                      "cannot attach the %s mutex in a child; rate limits "
-                     "are off in this child", LEADS_SHM_MUTEX);
+                     "and webhook wake-ups are off in this child",
+                     LEADS_SHM_MUTEX);
         shm_mutex = NULL;
     }
+}
+
+static int lock(void)
+{
+    return shm && shm_mutex && apr_global_mutex_lock(shm_mutex) == APR_SUCCESS;
+}
+
+static void unlock(void)
+{
+    apr_global_mutex_unlock(shm_mutex);
 }
 
 int leads_shm_rate_hit(request_rec *r, const char *key_id, int limit,
@@ -92,14 +130,65 @@ int leads_shm_rate_hit(request_rec *r, const char *key_id, int limit,
     apr_uint64_t id = leads_rl_id(key_id);
     int retry_after;
 
-    if (!rl_slots || !shm_mutex
-        || apr_global_mutex_lock(shm_mutex) != APR_SUCCESS) {
+    if (!lock()) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, LEADSLOGNO(00004)
                       "rate limit table unavailable; request not counted");
         return 0;
     }
-    retry_after = leads_rl_hit(rl_slots, LEADS_RL_SLOTS, id, r->request_time,
+    retry_after = leads_rl_hit(rl_slots, LEADS_RL_SLOTS, id, apr_time_now(),
                                limit, window);
-    apr_global_mutex_unlock(shm_mutex);
+    unlock();
     return retry_after;
+}
+
+void leads_shm_ring_push(server_rec *s, const char *delivery_id)
+{
+    apr_status_t rv;
+
+    if (!lock()) {
+        return;                         /* the sweep finds the row */
+    }
+    rv = leads_ring_push(ring, delivery_id);
+    unlock();
+    if (rv == APR_ENOSPC) {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, LEADSLOGNO(00007)
+                     "webhook ring full: delivery %s waits for the sweep",
+                     delivery_id);
+    }
+}
+
+apr_status_t leads_shm_ring_pop(char id[LEADS_RING_ID_SIZE])
+{
+    apr_status_t rv;
+
+    if (!lock()) {
+        return APR_EAGAIN;
+    }
+    rv = leads_ring_pop(ring, id);
+    unlock();
+    return rv;
+}
+
+void leads_shm_stats_add(int delivered, int retried, int failed,
+                         int in_flight)
+{
+    if (!lock()) {
+        return;
+    }
+    wh_stats->delivered += (apr_uint64_t)delivered;
+    wh_stats->retried += (apr_uint64_t)retried;
+    wh_stats->failed += (apr_uint64_t)failed;
+    wh_stats->in_flight = (apr_uint32_t)in_flight;
+    unlock();
+}
+
+int leads_shm_snapshot(leads_ring_stats_t *rs, leads_wh_stats_t *wh)
+{
+    if (!lock()) {
+        return 0;
+    }
+    leads_ring_stats(ring, rs);
+    *wh = *wh_stats;
+    unlock();
+    return 1;
 }

@@ -1,11 +1,23 @@
-/* Shared memory for the per-key rate limit, one table for all children. */
+/* The shared memory of all children: the per-key rate-limit table, the
+ * webhook wake-up ring and the deliverer's counters, behind one global
+ * mutex (`Mutex leads-shm …` tunes it). */
 #ifndef LEADS_SHM_H
 #define LEADS_SHM_H
 
 #include "httpd.h"
 
+#include "leads_ring.h"
+
 #define LEADS_SHM_MUTEX     "leads-shm"
 #define LEADS_RL_SLOTS      4096
+
+/* What mod_status shows of the deliverer. */
+typedef struct {
+    apr_uint64_t delivered;
+    apr_uint64_t retried;               /* attempts that failed, to retry */
+    apr_uint64_t failed;                /* deliveries whose schedule ran out */
+    apr_uint32_t in_flight;
+} leads_wh_stats_t;
 
 /* pre_config: make the mutex configurable with `Mutex leads-shm …`. */
 int leads_shm_pre_config(apr_pool_t *pconf);
@@ -20,5 +32,19 @@ void leads_shm_child_init(apr_pool_t *pchild, server_rec *s);
  * seconds for Retry-After. Allows the request if shared memory is missing. */
 int leads_shm_rate_hit(request_rec *r, const char *key_id, int limit,
                        apr_interval_time_t window);
+
+/* Wake the deliverer for a committed delivery. A full ring drops only the
+ * wake-up: the outbox sweep finds the row. */
+void leads_shm_ring_push(server_rec *s, const char *delivery_id);
+
+/* Next delivery id for the deliverer; APR_EAGAIN when the ring is empty. */
+apr_status_t leads_shm_ring_pop(char id[LEADS_RING_ID_SIZE]);
+
+/* Add to the deliverer's counters and set its in-flight gauge. */
+void leads_shm_stats_add(int delivered, int retried, int failed,
+                         int in_flight);
+
+/* A consistent copy for mod_status; non-zero when shared memory exists. */
+int leads_shm_snapshot(leads_ring_stats_t *ring, leads_wh_stats_t *wh);
 
 #endif

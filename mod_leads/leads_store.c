@@ -310,7 +310,7 @@ static apr_status_t lead_insert(leads_db_t *db, const leads_new_lead_t *n)
 {
     const leads_lead_t *l = n->lead;
     const char *when = leads_db_time(db, n->created_at);
-    const char *args[12];
+    const char *args[14];
     apr_status_t rv;
     int nrows;
 
@@ -326,8 +326,40 @@ static apr_status_t lead_insert(leads_db_t *db, const leads_new_lead_t *n)
     args[9] = n->data_json;
     args[10] = when;
     args[11] = when;
-    rv = leads_db_query(db, LEADS_SQL_LEAD_INSERT, 12, args, &nrows);
-    return rv == APR_SUCCESS && nrows != 1 ? LEADS_DB_FAILED : rv;
+    args[12] = n->source_id ? n->source_id : "";
+    args[13] = n->external_id ? n->external_id : "";
+    rv = leads_db_query(db, LEADS_SQL_LEAD_INSERT, 14, args, &nrows);
+    if (rv == APR_SUCCESS && nrows != 1) {
+        /* only the (source, external id) key can already be there */
+        rv = n->external_id ? LEADS_DB_DUPLICATE : LEADS_DB_FAILED;
+    }
+    return rv;
+}
+
+static apr_status_t outbox_insert(leads_db_t *db, const leads_new_lead_t *n)
+{
+    const char *when = leads_db_time(db, n->created_at);
+    const char *args[9];
+    apr_status_t rv = APR_SUCCESS;
+    int i, nrows;
+
+    for (i = 0; n->deliveries && i < n->deliveries->nelts
+                && rv == APR_SUCCESS; i++) {
+        const leads_delivery_t *d = &APR_ARRAY_IDX(n->deliveries, i,
+                                                   leads_delivery_t);
+
+        args[0] = d->id;
+        args[1] = n->event_id;
+        args[2] = "lead.created";
+        args[3] = d->endpoint_id;
+        args[4] = n->firm_id;
+        args[5] = n->event_body;
+        args[6] = when;
+        args[7] = when;
+        args[8] = when;
+        rv = leads_db_query(db, LEADS_SQL_DELIVERY_INSERT, 9, args, &nrows);
+    }
+    return rv;
 }
 
 static apr_status_t create_work(leads_db_t *db, void *baton)
@@ -345,6 +377,9 @@ static apr_status_t create_work(leads_db_t *db, void *baton)
         rv = lead_insert(db, n);
     }
     if (rv == APR_SUCCESS) {
+        rv = outbox_insert(db, n);
+    }
+    if (rv == APR_SUCCESS) {
         rv = leads_db_exec(db, "COMMIT");
     }
     if (rv != APR_SUCCESS) {
@@ -357,4 +392,142 @@ apr_status_t leads_store_create_lead(leads_db_t *db, const leads_new_lead_t *n)
 {
     /* A retry cannot insert twice: the lead id is the primary key. */
     return leads_db_run(db, create_work, (void *)n);
+}
+
+/* An endpoint's `events`: "*" or a comma list of event types. */
+static int subscribed(const char *events, const char *event)
+{
+    apr_size_t n = strlen(event);
+    const char *e = events;
+
+    while (e && *e) {
+        while (*e == ' ') {
+            e++;
+        }
+        if ((e[0] == '*' && (e[1] == ',' || e[1] == '\0'))
+            || (strncmp(e, event, n) == 0 && (e[n] == ',' || e[n] == '\0'))) {
+            return 1;
+        }
+        e = strchr(e, ',');
+        e = e ? e + 1 : NULL;
+    }
+    return 0;
+}
+
+typedef struct {
+    const char *firm_id;
+    const char *event;
+    apr_array_header_t *ids;
+} endpoints_baton_t;
+
+static apr_status_t endpoints_work(leads_db_t *db, void *baton)
+{
+    endpoints_baton_t *b = baton;
+    apr_pool_t *p = leads_db_pool(db);
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row;
+    int n = 0;
+    apr_status_t rv = leads_db_select(db, LEADS_SQL_ENDPOINTS, 1, &b->firm_id,
+                                      &res);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    b->ids = apr_array_make(p, 2, sizeof(const char *));
+    while ((row = leads_db_row(db, res, &n)) != NULL) {
+        const char *events = leads_db_column(db, p, row, 1);
+
+        if (subscribed(events ? events : "*", b->event)) {
+            APR_ARRAY_PUSH(b->ids, const char *) =
+                leads_db_column(db, p, row, 0);
+        }
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t leads_store_endpoints(leads_db_t *db, const char *firm_id,
+                                   const char *event,
+                                   apr_array_header_t **endpoint_ids)
+{
+    endpoints_baton_t b = { firm_id, event, NULL };
+    apr_status_t rv = leads_db_run(db, endpoints_work, &b);
+
+    *endpoint_ids = b.ids;
+    return rv;
+}
+
+typedef struct {
+    const char *hash;
+    leads_source_row_t *out;
+    int found;
+} source_baton_t;
+
+static apr_status_t source_work(leads_db_t *db, void *baton)
+{
+    source_baton_t *b = baton;
+    apr_pool_t *p = leads_db_pool(db);
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row;
+    int n = 0;
+    apr_status_t rv = leads_db_select(db, LEADS_SQL_SOURCE_BY_HASH, 1,
+                                      &b->hash, &res);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    b->found = 0;
+    while ((row = leads_db_row(db, res, &n)) != NULL) {
+        b->out->id = leads_db_column(db, p, row, 0);
+        b->out->firm_id = leads_db_column(db, p, row, 1);
+        b->out->name = leads_db_column(db, p, row, 2);
+        b->out->mapping = leads_db_column(db, p, row, 3);
+        b->out->enabled = leads_db_truthy(leads_db_column(db, p, row, 4));
+        b->found = 1;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t leads_store_source_by_hash(leads_db_t *db, const char *hash,
+                                        leads_source_row_t *out)
+{
+    source_baton_t b = { hash, out, 0 };
+    apr_status_t rv = leads_db_run(db, source_work, &b);
+
+    return rv == APR_SUCCESS && !b.found ? LEADS_DB_NOT_FOUND : rv;
+}
+
+typedef struct {
+    const char *args[2];
+    const char *lead_id;
+} external_baton_t;
+
+static apr_status_t external_work(leads_db_t *db, void *baton)
+{
+    external_baton_t *b = baton;
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row;
+    int n = 0;
+    apr_status_t rv = leads_db_select(db, LEADS_SQL_LEAD_BY_EXTERNAL, 2,
+                                      b->args, &res);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    b->lead_id = NULL;
+    while ((row = leads_db_row(db, res, &n)) != NULL) {
+        b->lead_id = leads_db_column(db, leads_db_pool(db), row, 0);
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t leads_store_lead_by_external(leads_db_t *db,
+                                          const char *source_id,
+                                          const char *external_id,
+                                          const char **lead_id)
+{
+    external_baton_t b = { { source_id, external_id }, NULL };
+    apr_status_t rv = leads_db_run(db, external_work, &b);
+
+    *lead_id = b.lead_id;
+    return rv == APR_SUCCESS && !b.lead_id ? LEADS_DB_NOT_FOUND : rv;
 }

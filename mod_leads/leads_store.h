@@ -56,6 +56,12 @@ apr_status_t leads_store_idem_get(leads_db_t *db, const char *scope,
 apr_status_t leads_store_idem_purge(leads_db_t *db, apr_time_t now,
                                     int *purged);
 
+/* One outbox row to write with the lead: a delivery to one endpoint. */
+typedef struct {
+    const char *id;
+    const char *endpoint_id;
+} leads_delivery_t;
+
 /* A lead ready to insert: everything the response shows. */
 typedef struct {
     const char *id;
@@ -64,12 +70,41 @@ typedef struct {
     const leads_lead_t *lead;
     const char *data_json;
     apr_time_t created_at;
+    const char *source_id;              /* ingestion mode, else NULL */
+    const char *external_id;            /* dedupe key, or NULL */
     const leads_idem_t *idem;           /* stored with the lead, or NULL */
+    const char *event_id;               /* lead.created, when deliveries */
+    const char *event_body;
+    const apr_array_header_t *deliveries;   /* leads_delivery_t, or NULL */
 } leads_new_lead_t;
 
-/* Insert the lead, and its Idempotency-Key record, in one transaction.
- * LEADS_DB_CONFLICT: another request holds the key (it waited for that
- * request to finish: look the record up again). */
+/* Insert the lead, its Idempotency-Key record and its outbox rows in one
+ * transaction. LEADS_DB_CONFLICT: another request holds the key (this one
+ * waited for it to finish: look the record up again). LEADS_DB_DUPLICATE:
+ * the source already has a lead with this external id. */
 apr_status_t leads_store_create_lead(leads_db_t *db, const leads_new_lead_t *n);
+
+/* Ids of the firm's enabled webhook endpoints subscribed to `event`. */
+apr_status_t leads_store_endpoints(leads_db_t *db, const char *firm_id,
+                                   const char *event,
+                                   apr_array_header_t **endpoint_ids);
+
+/* An ingestion source looked up by the SHA-256 hex of its key. */
+typedef struct {
+    const char *id;
+    const char *firm_id;
+    const char *name;
+    const char *mapping;                /* JSON object text */
+    int enabled;
+} leads_source_row_t;
+
+apr_status_t leads_store_source_by_hash(leads_db_t *db, const char *hash,
+                                        leads_source_row_t *out);
+
+/* The lead a source already made for `external_id`. */
+apr_status_t leads_store_lead_by_external(leads_db_t *db,
+                                          const char *source_id,
+                                          const char *external_id,
+                                          const char **lead_id);
 
 #endif

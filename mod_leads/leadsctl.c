@@ -64,6 +64,28 @@ static const leadsctl_command_t commands[] = {
       "key delete KEY_ID" },
     { "key", "list", "firm=", 0, leadsctl_key_list,
       "key list --firm ID" },
+    { "source", "add", "firm= name= map=*", 0, leadsctl_source_add,
+      "source add --firm ID --name NAME [--map TARGET=PATH]..." },
+    { "source", "disable", "", 1, leadsctl_source_disable,
+      "source disable SOURCE_ID" },
+    { "source", "enable", "", 1, leadsctl_source_enable,
+      "source enable SOURCE_ID" },
+    { "source", "delete", "", 1, leadsctl_source_delete,
+      "source delete SOURCE_ID" },
+    { "source", "list", "firm=", 0, leadsctl_source_list,
+      "source list --firm ID" },
+    { "webhook", "add", "firm= url= events=", 0, leadsctl_webhook_add,
+      "webhook add --firm ID --url URL [--events lead.created|*]" },
+    { "webhook", "disable", "", 1, leadsctl_webhook_disable,
+      "webhook disable ENDPOINT_ID" },
+    { "webhook", "enable", "", 1, leadsctl_webhook_enable,
+      "webhook enable ENDPOINT_ID" },
+    { "webhook", "list", "firm=", 0, leadsctl_webhook_list,
+      "webhook list --firm ID" },
+    { "webhook", "deliveries", "firm= status=", 0, leadsctl_webhook_deliveries,
+      "webhook deliveries [--firm ID] [--status pending|delivered|failed]" },
+    { "webhook", "retry", "", 1, leadsctl_webhook_retry,
+      "webhook retry DELIVERY_ID" },
     { NULL, NULL, NULL, 0, NULL, NULL }
 };
 
@@ -113,9 +135,10 @@ static void print_usage(FILE *out)
     for (c = commands; c->noun; c++) {
         fprintf(out, "  %s\n", c->synopsis);
     }
-    fputs("\nAn add prints the new id (key add: the key, shown once);"
-          " --json prints\none JSON object. A list prints tab-separated rows"
-          " or, with --json,\na JSON array.\n", out);
+    fputs("\nAn add prints the new id (key add and source add: the key,"
+          " webhook add:\nthe secret, shown once); --json prints one JSON"
+          " object. A list prints\ntab-separated rows or, with --json, a JSON"
+          " array.\n", out);
 }
 
 /* ---- Options ------------------------------------------------------------- */

@@ -34,8 +34,10 @@ static const char *const sqlite3_session[] = {
     NULL
 };
 
-/* The one difference in the statements themselves: `key` is a reserved
- * word in MySQL and needs backticks there. */
+/* The differences in the statements themselves: `key` is a reserved word
+ * in MySQL and needs backticks there; times are timestamptz on pgsql,
+ * DATETIME(3) in UTC on MySQL and ISO text on sqlite3, and are read back as
+ * ISO with Z ('%%' is a literal '%' in an apr_dbd statement). */
 static const leadsctl_dialect_t dialects[] = {
     {
         "pgsql", pgsql_session, 1,
@@ -47,7 +49,15 @@ static const leadsctl_dialect_t dialects[] = {
         " VALUES (%s, %s, %s, %s, %s, %s)",
         "SELECT id FROM stages WHERE firm_id = %s AND key = %s",
         "SELECT id, key, name, position, closed FROM stages"
-        " WHERE firm_id = %s ORDER BY position, key"
+        " WHERE firm_id = %s ORDER BY position, key",
+        0,
+        "SELECT id, event_id, endpoint_id, status, attempts, last_http_status,"
+        " last_error,"
+        " to_char(next_attempt_at AT TIME ZONE 'UTC',"
+        " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+        " to_char(created_at AT TIME ZONE 'UTC',"
+        " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+        " FROM webhook_deliveries"
     },
     {
         "mysql", mysql_session, 0,
@@ -60,7 +70,15 @@ static const leadsctl_dialect_t dialects[] = {
         " VALUES (%s, %s, %s, %s, %s, %s)",
         "SELECT id FROM stages WHERE firm_id = %s AND `key` = %s",
         "SELECT id, `key`, name, position, closed FROM stages"
-        " WHERE firm_id = %s ORDER BY position, `key`"
+        " WHERE firm_id = %s ORDER BY position, `key`",
+        1,
+        "SELECT id, event_id, endpoint_id, status, attempts, last_http_status,"
+        " last_error,"
+        " CONCAT(LEFT(DATE_FORMAT(next_attempt_at,"
+        " '%%Y-%%m-%%dT%%H:%%i:%%s.%%f'), 23), 'Z'),"
+        " CONCAT(LEFT(DATE_FORMAT(created_at,"
+        " '%%Y-%%m-%%dT%%H:%%i:%%s.%%f'), 23), 'Z')"
+        " FROM webhook_deliveries"
     },
     {
         "sqlite3", sqlite3_session, 1,
@@ -73,9 +91,12 @@ static const leadsctl_dialect_t dialects[] = {
         " VALUES (%s, %s, %s, %s, %s, %s)",
         "SELECT id FROM stages WHERE firm_id = %s AND key = %s",
         "SELECT id, key, name, position, closed FROM stages"
-        " WHERE firm_id = %s ORDER BY position, key"
+        " WHERE firm_id = %s ORDER BY position, key",
+        0,
+        "SELECT id, event_id, endpoint_id, status, attempts, last_http_status,"
+        " last_error, next_attempt_at, created_at FROM webhook_deliveries"
     },
-    { NULL, NULL, 0, NULL, NULL, NULL, NULL }
+    { NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL }
 };
 
 const leadsctl_dialect_t *leadsctl_dialect_for(const char *driver)
@@ -423,6 +444,11 @@ int leadsctl_db_migrate(leadsctl_db_t *db, int *version,
     int i, rv;
 
     *version = 0;
+    /* WAL lets httpd's readers and its one writer overlap; the mode is
+     * kept in the file, so setting it once here is enough. */
+    if (strcmp(db->sql->driver, "sqlite3") == 0) {
+        leadsctl_db_query(db, "PRAGMA journal_mode = WAL");
+    }
     rv = leadsctl_db_query(db, db->sql->schema_table);
     if (rv != 0) {
         db->error = apr_psprintf(db->pool, "creating leads_schema: %s",

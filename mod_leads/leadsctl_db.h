@@ -2,8 +2,9 @@
  *
  * This header is also leadsctl's internal interface: the command context,
  * the output helpers (leadsctl_out.c) and the command handlers
- * (leadsctl_firm.c, leadsctl_key.c), which the dispatch table in leadsctl.c
- * names. Nothing here is used by the module. */
+ * (leadsctl_firm.c, leadsctl_key.c, leadsctl_source.c, leadsctl_webhook.c),
+ * which the dispatch table in leadsctl.c names. Nothing here is used by the
+ * module. */
 #ifndef LEADSCTL_DB_H
 #define LEADSCTL_DB_H
 
@@ -33,6 +34,13 @@ typedef struct {
     const char *stage_insert;           /* id, firm_id, key, name, position, closed */
     const char *stage_key_exists;       /* firm_id, key -> id */
     const char *stage_list;             /* firm_id -> id, key, name, position, closed */
+    int time_sql_utc;                   /* times as 'YYYY-MM-DD HH:MM:SS.mmm' UTC
+                                         * (DATETIME(3)), not ISO with Z */
+    const char *delivery_select;        /* SELECT id, event_id, endpoint_id,
+                                         * status, attempts, last_http_status,
+                                         * last_error, next_attempt_at,
+                                         * created_at (times as ISO with Z)
+                                         * FROM webhook_deliveries */
 } leadsctl_dialect_t;
 
 typedef struct {
@@ -151,6 +159,16 @@ int leadsctl_print_changed(const leadsctl_cmd_t *cmd, const char *id,
 int leadsctl_print_rows(const leadsctl_cmd_t *cmd, const leadsctl_column_t *cols,
                         const leadsctl_rows_t *rows);
 
+/* The positional argument as the canonical id of an existing row of
+ * `table` (a constant): "no such <what>" when it is not a UUID or names no
+ * row. In leadsctl_source.c, shared with leadsctl_webhook.c. */
+int leadsctl_resolve_arg(const leadsctl_cmd_t *cmd, const char *table,
+                         const char *what, const char **id);
+
+/* `<noun> disable|enable ID` for a `table` with an `enabled` column. */
+int leadsctl_set_enabled(leadsctl_cmd_t *cmd, const char *table,
+                         const char *what, int enabled);
+
 /* Run `sql` (one %s: the --firm id, checked to exist) and print its rows.
  * In leadsctl_firm.c. */
 int leadsctl_list_for_firm(leadsctl_cmd_t *cmd, const char *sql,
@@ -178,5 +196,16 @@ int leadsctl_key_disable(leadsctl_cmd_t *cmd);
 int leadsctl_key_enable(leadsctl_cmd_t *cmd);
 int leadsctl_key_delete(leadsctl_cmd_t *cmd);
 int leadsctl_key_list(leadsctl_cmd_t *cmd);
+int leadsctl_source_add(leadsctl_cmd_t *cmd);           /* leadsctl_source.c */
+int leadsctl_source_disable(leadsctl_cmd_t *cmd);
+int leadsctl_source_enable(leadsctl_cmd_t *cmd);
+int leadsctl_source_delete(leadsctl_cmd_t *cmd);
+int leadsctl_source_list(leadsctl_cmd_t *cmd);
+int leadsctl_webhook_add(leadsctl_cmd_t *cmd);          /* leadsctl_webhook.c */
+int leadsctl_webhook_disable(leadsctl_cmd_t *cmd);
+int leadsctl_webhook_enable(leadsctl_cmd_t *cmd);
+int leadsctl_webhook_list(leadsctl_cmd_t *cmd);
+int leadsctl_webhook_deliveries(leadsctl_cmd_t *cmd);
+int leadsctl_webhook_retry(leadsctl_cmd_t *cmd);
 
 #endif

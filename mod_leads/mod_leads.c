@@ -14,6 +14,7 @@
 #include "leads_handler.h"
 #include "leads_profile.h"
 #include "leads_shm.h"
+#include "leads_status.h"
 #include "leads_db.h"
 #include "leads_maint.h"
 #include "mod_leads.h"
@@ -64,6 +65,7 @@ static void leads_register_hooks(apr_pool_t *p)
                         APR_HOOK_MIDDLE);
     ap_hook_child_init(leads_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(leads_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    leads_status_register();
 }
 
 AP_DECLARE_MODULE(leads) = {

@@ -79,10 +79,8 @@ for my $backend (backends()) {
             like($j->{key} // '', qr/^lak_[0-9A-Za-z]{32,}$/, 'key: key');
         };
 
-        # Ingestion sources (SPEC §6) and webhooks (§7) come in a later step of
-        # the module; their leadsctl contract is checked already, as TODO.
+        # Ingestion sources (SPEC §6) and webhooks (§7).
         subtest 'source add / webhook add (SPEC §6, §7)' => sub {
-            local $TODO = 'sources and webhooks are not implemented yet (SPEC §6, §7)';
             alone_ok($site->ctl_run('source', 'add', '--firm', $firm, '--name', 'web form'),
                      qr/lik_[0-9A-Za-z]{32,}/, 'source add: the lik_ key');
             my $secret = alone_ok($site->ctl_run('webhook', 'add', '--firm', $firm, '--url', 'https://example.com/hook'),

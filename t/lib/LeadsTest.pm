@@ -141,6 +141,8 @@ sub _slurp { local $/; open my $f, '<:raw', $_[0] or return ''; my $t = <$f>; $t
 # ---------------------------------------------------------------- sites
 
 # LeadsTest->site(backend => 'pgsql', conf => "extra httpd.conf lines")
+# Options: no_start => 1; share => $other_site (a second httpd, with its own
+# dir, port and logs, on $other_site's database: no CREATE DATABASE, no init).
 sub site {
     my ($class, %o) = @_;
     my $backend = $o{backend} or die "site: backend required";
@@ -152,9 +154,19 @@ sub site {
     my $dir = $self->{dir} = tmp() . "/sites/$self->{name}";
     make_path("$dir/run", "$dir/logs", "$dir/db");
     chmod 0777, "$dir/run", "$dir/logs";
-    $self->_create_database;
-    $self->ctl('init');
-    $self->_fix_sqlite_owner;
+    if (my $other = $o{share}) {
+        # A second httpd on another site's database (same backend): no new
+        # database, no init.
+        die "site: share needs a site of the same backend\n"
+            unless ref $other && $other->{backend} eq $backend;
+        $self->{$_} = $other->{$_} for qw(dbname params);
+        $self->{shared_with} = $other->{name};
+    }
+    else {
+        $self->_create_database;
+        $self->ctl('init');
+        $self->_fix_sqlite_owner;
+    }
     $self->start unless $o{no_start};
     return $self;
 }
@@ -207,7 +219,7 @@ sub _fix_sqlite_owner {
     my ($self) = @_;
     return unless $self->{backend} eq 'sqlite3';
     my ($uid, $gid) = (getpwnam 'www-data')[2, 3];
-    my $d = "$self->{dir}/db";
+    my $d = dirname($self->{params});      # "$dir/db", or the shared site's
     opendir my $dh, $d or return;
     chown $uid, $gid, $d, map { "$d/$_" } grep { !/^\.\.?$/ } readdir $dh;
 }
@@ -339,6 +351,44 @@ sub restart {
     my ($self) = @_;
     $self->stop;
     $self->start;
+}
+
+# `apache2 -k graceful`: returns once the new generation has logged that it
+# resumed normal operations (the parent's pid stays the same).  Dies when
+# the command fails or the new generation does not come up in 30 s.
+sub graceful {
+    my ($self) = @_;
+    my $before = () = $self->error_log =~ /resuming normal operations/g;
+    my ($rc, $out, $err) = run_cmd([$APACHE, '-f', "$self->{dir}/httpd.conf", '-k', 'graceful']);
+    die "apache2 -k graceful failed ($rc):\n$out$err" . $self->_log_tail if $rc;
+    my $deadline = time + 30;
+    while (time < $deadline) {
+        my $now = () = $self->error_log =~ /resuming normal operations/g;
+        return $self if $now > $before;
+        sleep 0.05;
+    }
+    die "httpd for $self->{name}: no new generation after graceful\n" . $self->_log_tail;
+}
+
+# SIGKILL the httpd parent and all its children at once (a crash or an OOM
+# kill): no shutdown hooks run.  The parent is stopped first so it cannot
+# fork a replacement between listing its children and the kill.  Returns
+# once every one of them is gone; the stale pid file is removed so `start`
+# (on a new port, same database) does not trip over a reused pid.
+sub kill9 {
+    my ($self) = @_;
+    my $pid = $self->{pid} // $self->_read_pid or return $self;
+    delete $LIVE{$self};
+    kill 'STOP', $pid;
+    my @kids = $self->child_pids;
+    kill 'KILL', $pid, @kids;
+    my $deadline = time + 15;
+    for my $p ($pid, @kids) {
+        sleep 0.02 while _is_alive($p) && time < $deadline;
+    }
+    delete $self->{pid};
+    unlink "$self->{dir}/run/httpd.pid";
+    return $self;
 }
 
 sub error_log { _slurp("$_[0]{dir}/logs/error.log") }

@@ -1,0 +1,419 @@
+/* Webhook delivery (SPEC §7) on the watchdog thread of one child per host.
+ *
+ * Each call (every 100 ms) runs a slice of at most DELIVER_SLICE: pull
+ * wake-ups from the ring and, every LeadsWebhookPollInterval, due or
+ * orphaned rows from the outbox; lease each in the database; send up to
+ * LeadsWebhookConcurrency at once on one libcurl multi handle (connections
+ * are reused across slices); record every attempt. Transfers in flight
+ * carry over between slices. Whatever this thread loses (a crash, a
+ * restart), the lease expires and the sweep sends again: at-least-once. */
+#include <string.h>
+#include <sys/socket.h>
+#include <curl/curl.h>
+
+#include "httpd.h"
+#include "apr_strings.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "mod_watchdog.h"
+
+#include "leads_addr.h"
+#include "leads_config.h"
+#include "leads_db.h"
+#include "leads_deliver.h"
+#include "leads_outbox.h"
+#include "leads_shm.h"
+#include "leads_sign.h"
+#include "mod_leads.h"
+
+APLOG_USE_MODULE(leads);
+
+#define DELIVER_SLICE       apr_time_from_msec(200)
+#define POLL_STEP_MS        20
+#define LEASE_SLACK         apr_time_from_sec(60)
+#define RESPONSE_CAP        (1024 * 1024)
+
+/* One attempt on its way. */
+typedef struct transfer_t transfer_t;
+struct transfer_t {
+    transfer_t *prev, *next;            /* the deliverer's list */
+    apr_pool_t *pool;
+    CURL *easy;
+    struct curl_slist *headers;
+    const char *id;
+    leads_outbox_item_t item;
+    apr_time_t started;
+    int allow_private;
+    const char *refused;                /* set by the address guard */
+    apr_size_t received;
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+/* The deliverer's state, kept across slices in a pool of its own. */
+typedef struct {
+    apr_pool_t *pool;
+    server_rec *s;
+    const leads_srv_cfg_t *cfg;
+    CURLM *multi;
+    transfer_t *transfers;              /* in flight */
+    int in_flight;
+    apr_time_t next_sweep;
+    const char *owner;                  /* lease owner: host:pid:nonce */
+    int delivered, retried, failed;     /* since the last stats update */
+} deliverer_t;
+
+static deliverer_t *dlv;
+
+apr_status_t leads_deliver_global_init(server_rec *s)
+{
+    static int done;
+    CURLcode rc;
+
+    if (done) {
+        return APR_SUCCESS;
+    }
+    rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (rc != CURLE_OK) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, LEADSLOGNO(00060)
+                     "libcurl initialisation failed: %s",
+                     curl_easy_strerror(rc));
+        return APR_EGENERAL;
+    }
+    done = 1;
+    return APR_SUCCESS;
+}
+
+/* The guard sees the address actually connected to, after DNS. */
+static curl_socket_t open_guarded(void *clientp, curlsocktype purpose,
+                                  struct curl_sockaddr *addr)
+{
+    transfer_t *t = clientp;
+    const char *why = leads_addr_refusal(&addr->addr, addr->addrlen,
+                                         t->allow_private);
+
+    (void)purpose;
+    if (why) {
+        t->refused = apr_psprintf(t->pool, "refused: %s address %s", why,
+                                  leads_addr_text(t->pool, &addr->addr,
+                                                  addr->addrlen));
+        return CURL_SOCKET_BAD;
+    }
+    return socket(addr->family, addr->socktype, addr->protocol);
+}
+
+/* The receiver's answer is not used; read it away up to a cap. */
+static size_t discard_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+    transfer_t *t = ud;
+
+    (void)data;
+    t->received += size * nmemb;
+    return t->received > RESPONSE_CAP ? 0 : size * nmemb;
+}
+
+static struct curl_slist *signed_headers(transfer_t *t, apr_time_t now)
+{
+    apr_pool_t *p = t->pool;
+    apr_size_t len = strlen(t->item.body);
+    apr_int64_t secs = apr_time_sec(now);
+    const char *lawfficient, *standard;
+    struct curl_slist *h = NULL;
+
+    if (leads_sign_lawfficient(p, t->item.secret, secs, t->item.body, len,
+                               &lawfficient) != APR_SUCCESS
+        || leads_sign_standard(p, t->item.secret, t->item.event_id, secs,
+                               t->item.body, len, &standard) != APR_SUCCESS) {
+        return NULL;
+    }
+    h = curl_slist_append(h, "Content-Type: application/json");
+    h = curl_slist_append(h, "Expect:");
+    h = curl_slist_append(h, apr_pstrcat(p, "Lawfficient-Signature: ",
+                                         lawfficient, NULL));
+    h = curl_slist_append(h, apr_pstrcat(p, "webhook-id: ", t->item.event_id,
+                                         NULL));
+    h = curl_slist_append(h, apr_psprintf(p, "webhook-timestamp: %"
+                                          APR_INT64_T_FMT, secs));
+    h = curl_slist_append(h, apr_pstrcat(p, "webhook-signature: ", standard,
+                                         NULL));
+    return h;
+}
+
+static void transfer_link(transfer_t *t)
+{
+    t->next = dlv->transfers;
+    if (t->next) {
+        t->next->prev = t;
+    }
+    dlv->transfers = t;
+}
+
+static void transfer_free(transfer_t *t)
+{
+    if (t->prev) {
+        t->prev->next = t->next;
+    }
+    else if (dlv->transfers == t) {
+        dlv->transfers = t->next;
+    }
+    if (t->next) {
+        t->next->prev = t->prev;
+    }
+    if (t->easy) {
+        curl_multi_remove_handle(dlv->multi, t->easy);
+        curl_easy_cleanup(t->easy);
+    }
+    curl_slist_free_all(t->headers);
+    apr_pool_destroy(t->pool);
+}
+
+static CURL *easy_for(transfer_t *t)
+{
+    const leads_srv_cfg_t *cfg = dlv->cfg;
+    long timeout = (long)apr_time_as_msec(cfg->wh_timeout);
+    CURL *e = curl_easy_init();
+
+    if (!e) {
+        return NULL;
+    }
+    curl_easy_setopt(e, CURLOPT_URL, t->item.url);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->item.body);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(t->item.body));
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "mod_leads/" LEADS_VERSION);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                     timeout < 5000 ? timeout : 5000L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_guarded);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+    return e;
+}
+
+/* Lease, load, sign and hand one delivery to libcurl. */
+static void transfer_start(leads_db_t *db, const char *id)
+{
+    apr_time_t now = apr_time_now();
+    apr_pool_t *tp;
+    transfer_t *t;
+
+    if (leads_outbox_lease(db, id, dlv->owner, now,
+                           now + dlv->cfg->wh_timeout + LEASE_SLACK)
+        != APR_SUCCESS) {
+        return;                 /* not due, done, or another host has it */
+    }
+    apr_pool_create(&tp, dlv->pool);
+    t = apr_pcalloc(tp, sizeof(*t));
+    t->pool = tp;
+    t->id = apr_pstrdup(tp, id);
+    t->allow_private = dlv->cfg->wh_allow_private;
+    t->started = now;
+    if (leads_outbox_load(db, tp, id, &t->item) != APR_SUCCESS
+        || !(t->headers = signed_headers(t, now))
+        || !(t->easy = easy_for(t))
+        || curl_multi_add_handle(dlv->multi, t->easy) != CURLM_OK) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, dlv->s, LEADSLOGNO(00061)
+                     "webhook delivery %s could not be started; it is "
+                     "retried when its lease expires", id);
+        transfer_free(t);
+        return;
+    }
+    transfer_link(t);
+    dlv->in_flight++;
+}
+
+/* What an attempt's outcome makes of the delivery (SPEC §7: any 2xx). */
+static void judge(transfer_t *t, CURLcode rc, leads_outbox_result_t *res)
+{
+    const leads_schedule_t *schedule = dlv->cfg->wh_schedule;
+    apr_interval_time_t delay;
+    long http = 0;
+
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &http);
+    memset(res, 0, sizeof(*res));
+    res->attempt = t->item.attempts + 1;
+    res->started = t->started;
+    res->duration = apr_time_now() - t->started;
+    res->http_status = (int)http;
+    res->next_attempt = apr_time_now();
+    if (rc == CURLE_OK && http >= 200 && http < 300) {
+        res->status = "delivered";
+        dlv->delivered++;
+        return;
+    }
+    if (t->refused) {
+        res->error = t->refused;
+    }
+    else if (rc != CURLE_OK) {
+        res->error = apr_pstrdup(t->pool, *t->errbuf ? t->errbuf
+                                          : curl_easy_strerror(rc));
+    }
+    else {
+        res->error = apr_psprintf(t->pool, "HTTP %ld", http);
+    }
+    if (leads_schedule_delay(schedule, res->attempt, &delay)) {
+        res->status = "pending";
+        res->next_attempt += delay;
+        dlv->retried++;
+    }
+    else {
+        res->status = "failed";
+        dlv->failed++;
+    }
+}
+
+static void transfer_done(leads_db_t *db, CURL *easy, CURLcode rc)
+{
+    transfer_t *t = NULL;
+    leads_outbox_result_t res;
+
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
+    judge(t, rc, &res);
+    if (!db || leads_outbox_finish(db, t->id, dlv->owner, &res)
+               != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, dlv->s, LEADSLOGNO(00062)
+                     "webhook delivery %s: attempt %d not recorded; it is "
+                     "sent again when its lease expires", t->id, res.attempt);
+    }
+    else if (res.error) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, dlv->s, LEADSLOGNO(00063)
+                     "webhook delivery %s attempt %d: %s (%s)", t->id,
+                     res.attempt, res.error, res.status);
+    }
+    dlv->in_flight--;
+    transfer_free(t);
+}
+
+static void collect_finished(leads_db_t *db)
+{
+    CURLMsg *msg;
+    int left;
+
+    while ((msg = curl_multi_info_read(dlv->multi, &left)) != NULL) {
+        if (msg->msg == CURLMSG_DONE) {
+            transfer_done(db, msg->easy_handle, msg->data.result);
+        }
+    }
+}
+
+/* New work for the free transfer slots: wake-ups first, then the sweep. */
+static void start_more(leads_db_t *db, apr_time_t now)
+{
+    char id[LEADS_RING_ID_SIZE];
+    apr_array_header_t *due;
+    int i;
+
+    while (dlv->in_flight < dlv->cfg->wh_concurrency
+           && leads_shm_ring_pop(id) == APR_SUCCESS) {
+        transfer_start(db, id);
+    }
+    if (now < dlv->next_sweep || dlv->in_flight >= dlv->cfg->wh_concurrency) {
+        return;
+    }
+    dlv->next_sweep = now + dlv->cfg->wh_poll;
+    if (leads_outbox_due(db, now, &due) != APR_SUCCESS) {
+        return;
+    }
+    for (i = 0; i < due->nelts && dlv->in_flight < dlv->cfg->wh_concurrency;
+         i++) {
+        transfer_start(db, APR_ARRAY_IDX(due, i, const char *));
+    }
+    if (i < due->nelts || due->nelts >= 100) {
+        dlv->next_sweep = now;          /* a backlog: sweep again soon */
+    }
+}
+
+static void deliverer_slice(apr_pool_t *pool)
+{
+    apr_time_t deadline = apr_time_now() + DELIVER_SLICE;
+    leads_db_t *db = NULL;
+    int running;
+
+    if (leads_db_open(pool, dlv->s, &db) != APR_SUCCESS) {
+        db = NULL;                      /* in-flight work still finishes */
+    }
+    do {
+        if (db) {
+            start_more(db, apr_time_now());
+        }
+        if (dlv->in_flight == 0) {
+            break;
+        }
+        curl_multi_perform(dlv->multi, &running);
+        collect_finished(db);
+        if (dlv->in_flight > 0) {
+            curl_multi_poll(dlv->multi, NULL, 0, POLL_STEP_MS, NULL);
+        }
+    } while (apr_time_now() < deadline);
+    leads_db_close(db);
+    leads_shm_stats_add(dlv->delivered, dlv->retried, dlv->failed,
+                        dlv->in_flight);
+    dlv->delivered = dlv->retried = dlv->failed = 0;
+}
+
+static void deliverer_start(server_rec *s)
+{
+    apr_pool_t *pool;
+    char host[APRMAXHOSTLEN + 1];
+    unsigned char nonce[4];
+
+    apr_pool_create(&pool, NULL);
+    apr_pool_tag(pool, "leads_deliverer");
+    dlv = apr_pcalloc(pool, sizeof(*dlv));
+    dlv->pool = pool;
+    dlv->s = s;
+    dlv->cfg = ap_get_module_config(s->module_config, &leads_module);
+    dlv->multi = curl_multi_init();
+    curl_multi_setopt(dlv->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                      (long)dlv->cfg->wh_concurrency);
+    if (apr_gethostname(host, sizeof(host), pool) != APR_SUCCESS) {
+        apr_cpystrn(host, "localhost", sizeof(host));
+    }
+    apr_generate_random_bytes(nonce, sizeof(nonce));
+    dlv->owner = apr_psprintf(pool, "%s:%" APR_PID_T_FMT ":%02x%02x%02x%02x",
+                              host, getpid(), nonce[0], nonce[1], nonce[2],
+                              nonce[3]);
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, LEADSLOGNO(00064)
+                 "webhook deliverer started in pid %" APR_PID_T_FMT,
+                 getpid());
+}
+
+/* In-flight transfers are abandoned: their leases expire and the next
+ * deliverer sends them again. */
+static void deliverer_stop(void)
+{
+    if (!dlv) {
+        return;
+    }
+    while (dlv->transfers) {
+        transfer_free(dlv->transfers);
+    }
+    curl_multi_cleanup(dlv->multi);
+    leads_shm_stats_add(0, 0, 0, 0);
+    apr_pool_destroy(dlv->pool);
+    dlv = NULL;
+}
+
+apr_status_t leads_deliver_watchdog(int state, void *data, apr_pool_t *pool)
+{
+    switch (state) {
+    case AP_WATCHDOG_STATE_STARTING:
+        deliverer_start(data);
+        break;
+    case AP_WATCHDOG_STATE_RUNNING:
+        if (dlv) {
+            deliverer_slice(pool);
+        }
+        break;
+    case AP_WATCHDOG_STATE_STOPPING:
+        deliverer_stop();
+        break;
+    }
+    /* Anything but success would stop the callback for good. */
+    return APR_SUCCESS;
+}

@@ -1,0 +1,14 @@
+/* The webhook deliverer: a mod_watchdog singleton callback that drains the
+ * shared-memory ring, sweeps the outbox table, and sends with libcurl. */
+#ifndef LEADS_DELIVER_H
+#define LEADS_DELIVER_H
+
+#include "httpd.h"
+
+/* post_config, in the parent before any fork: libcurl's global setup. */
+apr_status_t leads_deliver_global_init(server_rec *s);
+
+/* The watchdog callback; `data` is the main server_rec. */
+apr_status_t leads_deliver_watchdog(int state, void *data, apr_pool_t *pool);
+
+#endif

@@ -1,0 +1,274 @@
+/* leadsctl: a firm's ingestion sources (SPEC §6). A source has a name (the
+ * lead's `source`), an ingestion key shown once at creation (stored as its
+ * SHA-256 and last four characters, like an API key) and a mapping from
+ * lead fields to paths in the source's payload. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_strings.h>
+#include <apr_time.h>
+#include <jansson.h>
+
+#include "leads_key.h"
+#include "leads_mapping.h"
+#include "leads_text.h"
+#include "leads_uuid.h"
+#include "leadsctl_db.h"
+
+/* The name becomes each lead's `source`, which the API takes up to 100
+ * characters (SPEC §4). */
+#define SOURCE_NAME_MAX  100
+#define DATA_FIELD_MAX   100            /* a firm field's name (field add) */
+
+/* Mapping targets other than data.<field> (SPEC §6). */
+static const char *const plain_targets[] = {
+    "first_name", "last_name", "email", "phone", "assignee_id", "external_id"
+};
+#define NPLAIN (sizeof(plain_targets) / sizeof(plain_targets[0]))
+
+static const leadsctl_column_t source_columns[] = {
+    { "id", LEADSCTL_COL_TEXT }, { "name", LEADSCTL_COL_TEXT },
+    { "last4", LEADSCTL_COL_TEXT }, { "enabled", LEADSCTL_COL_BOOL },
+    { "mapping", LEADSCTL_COL_JSON }
+};
+
+/* ---- Shared with leadsctl_webhook.c -------------------------------------- */
+
+int leadsctl_resolve_arg(const leadsctl_cmd_t *cmd, const char *table,
+                         const char *what, const char **id)
+{
+    const char *raw = APR_ARRAY_IDX(cmd->args, 0, const char *);
+    leadsctl_rows_t *rows;
+    const char *canonical = NULL;
+
+    /* Not a UUID cannot name a row; pgsql would reject it as a uuid. */
+    if (!leads_uuid_parse(cmd->pool, raw, &canonical)) {
+        return leadsctl_fail("%s: no such %s: %s", cmd->name, what, raw);
+    }
+    if (leadsctl_db_select(cmd->db, &rows,
+                           apr_pstrcat(cmd->pool, "SELECT id FROM ", table,
+                                       " WHERE id = %s", NULL),
+                           canonical, NULL)) {
+        return leadsctl_db_fail(cmd, apr_pstrcat(cmd->pool, "looking up the ",
+                                                 what, NULL));
+    }
+    if (rows->rows->nelts == 0) {
+        return leadsctl_fail("%s: no such %s: %s", cmd->name, what, raw);
+    }
+    *id = canonical;
+    return LEADSCTL_OK;
+}
+
+/* Existence is checked first: MySQL counts only rows an UPDATE changed, so
+ * enabling an enabled row would look like a missing one. */
+int leadsctl_set_enabled(leadsctl_cmd_t *cmd, const char *table,
+                         const char *what, int enabled)
+{
+    const char *id = NULL;
+    int rc;
+
+    if ((rc = leadsctl_resolve_arg(cmd, table, what, &id))) {
+        return rc;
+    }
+    if (leadsctl_db_exec(cmd->db, NULL,
+                         apr_pstrcat(cmd->pool, "UPDATE ", table,
+                                     " SET enabled = %s WHERE id = %s", NULL),
+                         enabled ? "1" : "0", id, NULL)) {
+        return leadsctl_db_fail(cmd, apr_pstrcat(cmd->pool, "updating the ",
+                                                 what, NULL));
+    }
+    return leadsctl_print_changed(cmd, id, "enabled", enabled);
+}
+
+/* ---- Mapping ------------------------------------------------------------- */
+
+/* NULL when `target` is a lead field a mapping may fill, else why not. A
+ * data.<field> need not name a field the firm has defined yet: fields may
+ * be added after the source, and undefined ones are dropped at ingestion. */
+static const char *target_issue(apr_pool_t *p, const char *target)
+{
+    const char *field;
+    apr_size_t i;
+
+    for (i = 0; i < NPLAIN; i++) {
+        if (strcmp(target, plain_targets[i]) == 0) {
+            return NULL;
+        }
+    }
+    if (strncmp(target, "data.", 5) != 0) {
+        return "not a lead field (first_name, last_name, email, phone,"
+               " assignee_id, external_id or data.<field>)";
+    }
+    field = target + 5;
+    if (*field == '\0') {
+        return "data. needs a field name";
+    }
+    if (leads_text_length(field) > DATA_FIELD_MAX
+        || leads_text_has_control(field)
+        || strcmp(field, leads_text_trim(p, field)) != 0) {
+        return "not a field name (at most 100 characters, no control"
+               " characters or outer spaces)";
+    }
+    return NULL;
+}
+
+/* NULL when `path` is a dotted path (`contact.email`, `items.0.value`) or
+ * a plain field name, else why not. Its length and depth are checked with
+ * the whole mapping, by the module's own parser. */
+static const char *path_issue(const char *path)
+{
+    const char *p;
+
+    if (*path == '\0') {
+        return "the path is empty";
+    }
+    for (p = path; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c <= ' ' || c == 0x7f) {
+            return "the path contains spaces or control characters";
+        }
+        if (c == '.' && (p == path || p[1] == '.' || p[1] == '\0')) {
+            return "the path has an empty segment";
+        }
+    }
+    return NULL;
+}
+
+/* The module reads the mapping with leads_mapping_parse() on every
+ * request: store only one it accepts. */
+static int mapping_accepted(const leadsctl_cmd_t *cmd, const char *text)
+{
+    leads_mapping_t *parsed;
+    const char *issue = leads_mapping_parse(cmd->pool, text, &parsed);
+
+    return issue ? leadsctl_usage_error(cmd, "--map: %s", issue)
+                 : LEADSCTL_OK;
+}
+
+/* Every --map TARGET=PATH, in the order given, as the JSON object text
+ * stored in sources.mapping. A target may be mapped once. */
+static int parse_mapping(const leadsctl_cmd_t *cmd, const char **out)
+{
+    const apr_array_header_t *opts = apr_table_elts(cmd->opts);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)opts->elts;
+    json_t *map = json_object();
+    char *text;
+    int i, rc = LEADSCTL_OK;
+
+    for (i = 0; i < opts->nelts && rc == LEADSCTL_OK; i++) {
+        const char *eq, *target, *path, *issue;
+        json_t *whole;
+
+        if (strcmp(e[i].key, "map") != 0) {
+            continue;
+        }
+        eq = strchr(e[i].val, '=');
+        if (eq == NULL) {
+            rc = leadsctl_usage_error(cmd, "--map '%s': expected"
+                                      " TARGET=PATH", e[i].val);
+            break;
+        }
+        target = apr_pstrndup(cmd->pool, e[i].val, eq - e[i].val);
+        path = eq + 1;
+        /* json_string() refuses text that is not UTF-8. */
+        whole = json_string(e[i].val);
+        if (whole == NULL) {
+            rc = leadsctl_usage_error(cmd, "--map is not valid UTF-8");
+        }
+        else if ((issue = target_issue(cmd->pool, target)) != NULL
+                 || (issue = path_issue(path)) != NULL) {
+            rc = leadsctl_usage_error(cmd, "--map %s: %s", e[i].val, issue);
+        }
+        else if (json_object_get(map, target) != NULL) {
+            rc = leadsctl_usage_error(cmd, "--map: %s is mapped twice",
+                                      target);
+        }
+        else {
+            json_object_set_new(map, target, json_string(path));
+        }
+        json_decref(whole);
+    }
+    if (rc == LEADSCTL_OK) {
+        /* jansson keeps an object's keys in insertion order. */
+        text = json_dumps(map, JSON_COMPACT);
+        if (text == NULL) {
+            rc = leadsctl_fail("%s: cannot encode the mapping", cmd->name);
+        }
+        else {
+            *out = apr_pstrdup(cmd->pool, text);
+            free(text);
+            rc = mapping_accepted(cmd, *out);
+        }
+    }
+    json_decref(map);
+    return rc;
+}
+
+/* ---- source -------------------------------------------------------------- */
+
+int leadsctl_source_add(leadsctl_cmd_t *cmd)
+{
+    const char *firm = NULL, *name = NULL, *mapping = NULL, *id = NULL;
+    const char *key = NULL;
+    int rc;
+
+    if ((rc = leadsctl_opt_text(cmd, "name", 1, SOURCE_NAME_MAX, &name))
+        || (rc = parse_mapping(cmd, &mapping))
+        || (rc = leadsctl_firm_resolve(cmd, &firm))) {
+        return rc;
+    }
+    if (leads_uuid_v7(cmd->pool, apr_time_now(), &id) != APR_SUCCESS
+        || leads_key_generate(cmd->pool, LEADS_INGEST_KEY_PREFIX, &key)
+           != APR_SUCCESS) {
+        return leadsctl_fail("%s: cannot generate the key", cmd->name);
+    }
+    if (leadsctl_db_exec(cmd->db, NULL,
+                         "INSERT INTO sources"
+                         " (id, firm_id, name, key_hash, last4, mapping, enabled)"
+                         " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                         id, firm, name,
+                         leads_sha256_hex(cmd->pool, key, strlen(key)),
+                         leads_key_last4(cmd->pool, key), mapping, "1",
+                         NULL)) {
+        return leadsctl_db_fail(cmd, "inserting the source");
+    }
+    return leadsctl_print_added(cmd, id, "key", key);
+}
+
+int leadsctl_source_disable(leadsctl_cmd_t *cmd)
+{
+    return leadsctl_set_enabled(cmd, "sources", "source", 0);
+}
+
+int leadsctl_source_enable(leadsctl_cmd_t *cmd)
+{
+    return leadsctl_set_enabled(cmd, "sources", "source", 1);
+}
+
+/* The source's leads stay; their source_id becomes NULL (the schema's
+ * ON DELETE SET NULL), and its key stops working at once. */
+int leadsctl_source_delete(leadsctl_cmd_t *cmd)
+{
+    const char *raw = APR_ARRAY_IDX(cmd->args, 0, const char *);
+    const char *id = NULL;
+    int nrows = 0;
+
+    if (!leads_uuid_parse(cmd->pool, raw, &id)) {
+        return leadsctl_fail("%s: no such source: %s", cmd->name, raw);
+    }
+    if (leadsctl_db_exec(cmd->db, &nrows,
+                         "DELETE FROM sources WHERE id = %s", id, NULL)) {
+        return leadsctl_db_fail(cmd, "deleting the source");
+    }
+    if (nrows == 0) {
+        return leadsctl_fail("%s: no such source: %s", cmd->name, raw);
+    }
+    return leadsctl_print_changed(cmd, id, "deleted", 1);
+}
+
+int leadsctl_source_list(leadsctl_cmd_t *cmd)
+{
+    return leadsctl_list_for_firm(cmd, "SELECT id, name, last4, enabled,"
+                                  " mapping FROM sources WHERE firm_id = %s"
+                                  " ORDER BY id", source_columns);
+}
