@@ -15,8 +15,10 @@
 
 #include "leads_config.h"
 #include "leads_handler.h"
+#include "leads_ingest.h"
 #include "leads_key.h"
 #include "leads_profile.h"
+#include "leads_request.h"
 #include "leads_respond.h"
 #include "leads_shm.h"
 #include "leads_db.h"
@@ -31,25 +33,7 @@ APLOG_USE_MODULE(leads);
 /* Deeper JSON than this is refused: a lead is two levels deep. */
 #define LEADS_MAX_JSON_DEPTH 32
 
-typedef struct {
-    request_rec *r;
-    const leads_srv_cfg_t *cfg;
-    leads_db_t *db;
-    leads_key_row_t key;
-    int body_read;
-    json_t *body;
-    const leads_profile_t *profile;
-    leads_lead_t lead;
-    leads_idem_t idem;                  /* idem.key_hash NULL: no key sent */
-    int replayed;
-    int status;                         /* the answer, once there is one */
-    const char *answer;
-    leads_error_t err;
-} leads_ctx_t;
-
-/* Each step returns 0 to go on, or non-zero: with ctx->answer set when it
- * has the answer, with ctx->err filled otherwise. */
-static int fail(leads_ctx_t *ctx, leads_err_e code, const char *message)
+int leads_fail(leads_ctx_t *ctx, leads_err_e code, const char *message)
 {
     ctx->err.code = code;
     ctx->err.message = message;
@@ -57,15 +41,22 @@ static int fail(leads_ctx_t *ctx, leads_err_e code, const char *message)
     return 1;
 }
 
-static int fail_db(leads_ctx_t *ctx, apr_status_t rv)
+int leads_answer(leads_ctx_t *ctx, int status, const char *text)
+{
+    ctx->status = status;
+    ctx->answer = text;
+    return 1;
+}
+
+int leads_fail_db(leads_ctx_t *ctx, apr_status_t rv)
 {
     if (rv == LEADS_DB_DOWN) {
-        return fail(ctx, LEADS_ERR_UNAVAILABLE, NULL);
+        return leads_fail(ctx, LEADS_ERR_UNAVAILABLE, NULL);
     }
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, ctx->r, LEADSLOGNO(00040)
                   "database error, answering 500 (request %s)",
                   leads_request_id(ctx->r));
-    return fail(ctx, LEADS_ERR_INTERNAL, NULL);
+    return leads_fail(ctx, LEADS_ERR_INTERNAL, NULL);
 }
 
 /* Only the handler's own location is served; a longer path below it is 404.
@@ -91,13 +82,13 @@ static int check_path(leads_ctx_t *ctx)
     if (uri[len] == '\0' || (uri[len] == '/' && uri[len + 1] == '\0')) {
         return 0;
     }
-    return fail(ctx, LEADS_ERR_NOT_FOUND, NULL);
+    return leads_fail(ctx, LEADS_ERR_NOT_FOUND, NULL);
 }
 
 static int check_method(leads_ctx_t *ctx)
 {
     if (ctx->r->method_number != M_POST) {
-        return fail(ctx, LEADS_ERR_METHOD_NOT_ALLOWED, NULL);
+        return leads_fail(ctx, LEADS_ERR_METHOD_NOT_ALLOWED, NULL);
     }
     return 0;
 }
@@ -105,7 +96,7 @@ static int check_method(leads_ctx_t *ctx)
 static int check_tls(leads_ctx_t *ctx)
 {
     if (ctx->cfg->require_tls && !ap_ssl_conn_is_ssl(ctx->r->connection)) {
-        return fail(ctx, LEADS_ERR_HTTPS_REQUIRED, NULL);
+        return leads_fail(ctx, LEADS_ERR_HTTPS_REQUIRED, NULL);
     }
     return 0;
 }
@@ -125,42 +116,58 @@ static int has_scope(const char *scopes, const char *want)
     return 0;
 }
 
-/* SPEC §3: the key alone names the firm; it is looked up on every request
- * so that disabling or deleting it takes effect at once. */
+static int authenticate_api_key(leads_ctx_t *ctx, const char *token)
+{
+    request_rec *r = ctx->r;
+    const char *hash = leads_sha256_hex(r->pool, token, strlen(token));
+    apr_status_t rv = leads_store_key_by_hash(ctx->db, hash, &ctx->key);
+
+    if (rv == LEADS_DB_NOT_FOUND) {
+        return leads_fail(ctx, LEADS_ERR_INVALID_KEY, NULL);
+    }
+    if (rv != APR_SUCCESS) {
+        return leads_fail_db(ctx, rv);
+    }
+    if (!ctx->key.enabled) {
+        return leads_fail(ctx, LEADS_ERR_KEY_DISABLED, NULL);
+    }
+    if (!has_scope(ctx->key.scopes, "leads:write")) {
+        return leads_fail(ctx, LEADS_ERR_INSUFFICIENT_SCOPE, NULL);
+    }
+    ctx->mode = LEADS_MODE_API;
+    ctx->firm_id = ctx->key.firm_id;
+    ctx->key_id = ctx->key.id;
+    return 0;
+}
+
+static int has_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* SPEC §3: the key alone names the firm, and its prefix the mode. Keys are
+ * looked up on every request so that revocation takes effect at once. */
 static int authenticate(leads_ctx_t *ctx)
 {
     request_rec *r = ctx->r;
     const char *token = leads_bearer_token(r->pool,
                             apr_table_get(r->headers_in, "Authorization"));
-    const char *hash;
     apr_status_t rv;
 
     if (!token) {
-        return fail(ctx, LEADS_ERR_MISSING_KEY, NULL);
+        return leads_fail(ctx, LEADS_ERR_MISSING_KEY, NULL);
     }
-    if (strncmp(token, LEADS_API_KEY_PREFIX,
-                sizeof(LEADS_API_KEY_PREFIX) - 1) != 0) {
-        return fail(ctx, LEADS_ERR_INVALID_KEY, NULL);
+    if (!has_prefix(token, LEADS_API_KEY_PREFIX)
+        && !has_prefix(token, LEADS_INGEST_KEY_PREFIX)) {
+        return leads_fail(ctx, LEADS_ERR_INVALID_KEY, NULL);
     }
     rv = leads_db_acquire(r, &ctx->db);
     if (rv != APR_SUCCESS) {
-        return fail_db(ctx, rv);
+        return leads_fail_db(ctx, rv);
     }
-    hash = leads_sha256_hex(r->pool, token, strlen(token));
-    rv = leads_store_key_by_hash(ctx->db, hash, &ctx->key);
-    if (rv == LEADS_DB_NOT_FOUND) {
-        return fail(ctx, LEADS_ERR_INVALID_KEY, NULL);
-    }
-    if (rv != APR_SUCCESS) {
-        return fail_db(ctx, rv);
-    }
-    if (!ctx->key.enabled) {
-        return fail(ctx, LEADS_ERR_KEY_DISABLED, NULL);
-    }
-    if (!has_scope(ctx->key.scopes, "leads:write")) {
-        return fail(ctx, LEADS_ERR_INSUFFICIENT_SCOPE, NULL);
-    }
-    return 0;
+    return has_prefix(token, LEADS_API_KEY_PREFIX)
+           ? authenticate_api_key(ctx, token)
+           : leads_ingest_authenticate(ctx, token);
 }
 
 static int check_rate(leads_ctx_t *ctx)
@@ -170,34 +177,47 @@ static int check_rate(leads_ctx_t *ctx)
     if (ctx->cfg->rate_limit <= 0) {
         return 0;
     }
-    retry_after = leads_shm_rate_hit(ctx->r, ctx->key.id, ctx->cfg->rate_limit,
+    retry_after = leads_shm_rate_hit(ctx->r, ctx->key_id, ctx->cfg->rate_limit,
                                      ctx->cfg->rate_window);
     if (retry_after > 0) {
         apr_table_setn(ctx->r->err_headers_out, "Retry-After",
                        apr_itoa(ctx->r->pool, retry_after));
-        return fail(ctx, LEADS_ERR_RATE_LIMITED, NULL);
+        return leads_fail(ctx, LEADS_ERR_RATE_LIMITED, NULL);
     }
     return 0;
 }
 
-/* "application/json", any case, parameters (charset) allowed. */
+/* Is `ct` the media type `want` (any case, parameters allowed)? */
+static int media_type_is(const char *ct, const char *want)
+{
+    apr_size_t n = strlen(want);
+
+    while (*ct == ' ' || *ct == '\t') {
+        ct++;
+    }
+    return strncasecmp(ct, want, n) == 0
+           && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '
+               || ct[n] == '\t');
+}
+
+/* JSON always; a form body only as an inbound webhook (SPEC §6). */
 static int check_content_type(leads_ctx_t *ctx)
 {
     const char *ct = apr_table_get(ctx->r->headers_in, "Content-Type");
-    static const char want[] = "application/json";
-    apr_size_t n = sizeof(want) - 1;
 
-    if (ct) {
-        while (*ct == ' ' || *ct == '\t') {
-            ct++;
-        }
-        if (strncasecmp(ct, want, n) == 0
-            && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '
-                || ct[n] == '\t')) {
-            return 0;
-        }
+    if (ct && media_type_is(ct, "application/json")) {
+        return 0;
     }
-    return fail(ctx, LEADS_ERR_UNSUPPORTED_MEDIA_TYPE, NULL);
+    if (ct && ctx->mode == LEADS_MODE_INGEST
+        && media_type_is(ct, "application/x-www-form-urlencoded")) {
+        ctx->form = 1;
+        return 0;
+    }
+    return leads_fail(ctx, LEADS_ERR_UNSUPPORTED_MEDIA_TYPE,
+                      ctx->mode == LEADS_MODE_INGEST
+                      ? "Send the body as application/json or "
+                        "application/x-www-form-urlencoded."
+                      : NULL);
 }
 
 /* Read the whole body, refusing it as soon as it passes the limit. */
@@ -216,7 +236,7 @@ static int read_body(leads_ctx_t *ctx, char **buf, apr_size_t *len)
 
         if (apr_strtoff(&n, cl, &end, 10) == APR_SUCCESS && *end == '\0'
             && n > max) {
-            return fail(ctx, LEADS_ERR_PAYLOAD_TOO_LARGE, NULL);
+            return leads_fail(ctx, LEADS_ERR_PAYLOAD_TOO_LARGE, NULL);
         }
     }
     ctx->body_read = 1;
@@ -230,7 +250,7 @@ static int read_body(leads_ctx_t *ctx, char **buf, apr_size_t *len)
         if (rv != APR_SUCCESS) {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, LEADSLOGNO(00041)
                           "cannot read the request body");
-            return fail(ctx, LEADS_ERR_INVALID_JSON,
+            return leads_fail(ctx, LEADS_ERR_INVALID_JSON,
                         "The request body could not be read.");
         }
         while (!APR_BRIGADE_EMPTY(bb)) {
@@ -245,7 +265,7 @@ static int read_body(leads_ctx_t *ctx, char **buf, apr_size_t *len)
             total += b->length;
             if (total > max) {
                 apr_brigade_cleanup(bb);
-                return fail(ctx, LEADS_ERR_PAYLOAD_TOO_LARGE, NULL);
+                return leads_fail(ctx, LEADS_ERR_PAYLOAD_TOO_LARGE, NULL);
             }
             APR_BUCKET_REMOVE(b);
             apr_bucket_setaside(b, r->pool);
@@ -255,7 +275,7 @@ static int read_body(leads_ctx_t *ctx, char **buf, apr_size_t *len)
     rv = apr_brigade_pflatten(body, buf, len, r->pool);
     apr_brigade_destroy(body);
     if (rv != APR_SUCCESS) {
-        return fail(ctx, LEADS_ERR_INTERNAL, NULL);
+        return leads_fail(ctx, LEADS_ERR_INTERNAL, NULL);
     }
     return 0;
 }
@@ -266,33 +286,48 @@ static apr_status_t decref_json(void *data)
     return APR_SUCCESS;
 }
 
+static int parse_form(leads_ctx_t *ctx)
+{
+    if (leads_form_parse(ctx->r->pool, ctx->raw, ctx->raw_len,
+                         &ctx->form_body) != APR_SUCCESS) {
+        return leads_fail(ctx, LEADS_ERR_INVALID_JSON,
+                          "The form body is not valid: bad percent-encoding, "
+                          "a NUL byte or invalid UTF-8.");
+    }
+    return 0;
+}
+
 static int parse_body(leads_ctx_t *ctx)
 {
     char *buf;
-    apr_size_t len;
     json_error_t jerr;
 
-    if (read_body(ctx, &buf, &len)) {
+    if (read_body(ctx, &buf, &ctx->raw_len)) {
         return 1;
     }
-    ctx->body = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
-                           &jerr);
+    ctx->raw = buf;
+    if (ctx->form) {
+        return parse_form(ctx);
+    }
+    ctx->body = json_loadb(buf, ctx->raw_len,
+                           JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (!ctx->body) {
-        return fail(ctx, LEADS_ERR_INVALID_JSON,
-                    apr_psprintf(ctx->r->pool, "The body is not valid JSON: "
-                                 "%s (at character %d).", jerr.text,
-                                 jerr.position));
+        return leads_fail(ctx, LEADS_ERR_INVALID_JSON,
+                          apr_psprintf(ctx->r->pool, "The body is not valid "
+                                       "JSON: %s (at character %d).",
+                                       jerr.text, jerr.position));
     }
     apr_pool_cleanup_register(ctx->r->pool, ctx->body, decref_json,
                               apr_pool_cleanup_null);
     if (!json_is_object(ctx->body)) {
-        return fail(ctx, LEADS_ERR_INVALID_JSON,
-                    "The body must be a JSON object.");
+        return leads_fail(ctx, LEADS_ERR_INVALID_JSON,
+                          "The body must be a JSON object.");
     }
     if (leads_json_depth(ctx->body) > LEADS_MAX_JSON_DEPTH) {
-        return fail(ctx, LEADS_ERR_INVALID_JSON,
-                    "The body is nested too deeply.");
+        return leads_fail(ctx, LEADS_ERR_INVALID_JSON,
+                          "The body is nested too deeply.");
     }
+    ctx->lead_in = ctx->body;
     return 0;
 }
 
@@ -314,9 +349,11 @@ static int check_idempotency_key(leads_ctx_t *ctx)
         }
     }
     if (len < 1 || len > 255 || *c) {
-        return fail(ctx, LEADS_ERR_INVALID_IDEMPOTENCY_KEY, NULL);
+        return leads_fail(ctx, LEADS_ERR_INVALID_IDEMPOTENCY_KEY, NULL);
     }
-    ctx->idem.scope = apr_pstrcat(r->pool, "firm:", ctx->key.firm_id, NULL);
+    ctx->idem.scope = ctx->mode == LEADS_MODE_API
+                      ? apr_pstrcat(r->pool, "firm:", ctx->firm_id, NULL)
+                      : apr_pstrcat(r->pool, "source:", ctx->source.id, NULL);
     ctx->idem.key_hash = leads_sha256_hex(r->pool, key, len);
     return 0;
 }
@@ -326,45 +363,57 @@ static int check_idempotency_key(leads_ctx_t *ctx)
 static int answer_from_record(leads_ctx_t *ctx, const leads_idem_t *found)
 {
     if (strcmp(found->fingerprint, ctx->idem.fingerprint) != 0) {
-        return fail(ctx, LEADS_ERR_IDEMPOTENCY_KEY_REUSED, NULL);
+        return leads_fail(ctx, LEADS_ERR_IDEMPOTENCY_KEY_REUSED, NULL);
     }
     ctx->replayed = 1;
-    ctx->status = found->status;
-    ctx->answer = found->body;
     if (found->ignored && *found->ignored) {
         apr_table_setn(ctx->r->err_headers_out, "Lawfficient-Ignored-Fields",
                        found->ignored);
     }
-    return 1;
+    return leads_answer(ctx, found->status, found->body);
+}
+
+/* SHA-256 of the body's canonical form: JSON with keys sorted and no
+ * white space, so a re-serialised retry still matches; a form as sent. */
+static const char *fingerprint(leads_ctx_t *ctx)
+{
+    apr_pool_t *p = ctx->r->pool;
+    const char *canonical;
+    apr_size_t len;
+    char *text;
+
+    if (ctx->form) {
+        return leads_sha256_hex(p, ctx->raw, ctx->raw_len);
+    }
+    text = json_dumps(ctx->body, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!text) {
+        return NULL;
+    }
+    len = strlen(text);
+    canonical = leads_sha256_hex(p, text, len);
+    free(text);
+    return canonical;
 }
 
 static int replay_known(leads_ctx_t *ctx)
 {
-    request_rec *r = ctx->r;
     leads_idem_t found;
-    const char *canonical;
     apr_status_t rv;
-    char *text;
 
     if (!ctx->idem.key_hash) {
         return 0;
     }
-    /* keys sorted, no white space: a re-serialised retry still matches */
-    text = json_dumps(ctx->body, JSON_COMPACT | JSON_SORT_KEYS);
-    if (!text) {
-        return fail(ctx, LEADS_ERR_INTERNAL, NULL);
+    ctx->idem.fingerprint = fingerprint(ctx);
+    if (!ctx->idem.fingerprint) {
+        return leads_fail(ctx, LEADS_ERR_INTERNAL, NULL);
     }
-    canonical = apr_pstrdup(r->pool, text);
-    free(text);
-    ctx->idem.fingerprint = leads_sha256_hex(r->pool, canonical,
-                                             strlen(canonical));
     rv = leads_store_idem_get(ctx->db, ctx->idem.scope, ctx->idem.key_hash,
                               apr_time_now(), &found);
     if (rv == LEADS_DB_NOT_FOUND) {
         return 0;
     }
     if (rv != APR_SUCCESS) {
-        return fail_db(ctx, rv);
+        return leads_fail_db(ctx, rv);
     }
     return answer_from_record(ctx, &found);
 }
@@ -387,15 +436,20 @@ static int validate(leads_ctx_t *ctx)
     leads_validate_opts_t opts;
     apr_status_t rv;
 
-    rv = leads_profile_get(r, ctx->db, ctx->key.firm_id, ctx->cfg->cache_ttl,
+    rv = leads_profile_get(r, ctx->db, ctx->firm_id, ctx->cfg->cache_ttl,
                            &ctx->profile);
     if (rv != APR_SUCCESS) {
-        return fail_db(ctx, rv);
+        return leads_fail_db(ctx, rv);
+    }
+    if (ctx->mode == LEADS_MODE_INGEST && leads_ingest_map(ctx, problems)) {
+        return 1;
     }
     memset(&opts, 0, sizeof(opts));
     opts.fields = ctx->profile->fields;
     opts.phone_region = ctx->cfg->phone_region;
-    leads_validate_lead(r->pool, ctx->body, &opts, &ctx->lead, problems);
+    /* a mapped payload carries only what the mapping found */
+    opts.allow_unknown_top_level = ctx->mode == LEADS_MODE_INGEST;
+    leads_validate_lead(r->pool, ctx->lead_in, &opts, &ctx->lead, problems);
     if (ctx->lead.assignee_id
         && !apr_hash_get(ctx->profile->members, ctx->lead.assignee_id,
                          APR_HASH_KEY_STRING)) {
@@ -406,13 +460,22 @@ static int validate(leads_ctx_t *ctx)
     }
     set_ignored_header(ctx);
     if (problems->nelts > 0) {
+        if (ctx->mode == LEADS_MODE_INGEST) {
+            leads_ingest_annotate(ctx, problems);
+        }
         ctx->err.details = problems;
-        return fail(ctx, LEADS_ERR_INVALID_REQUEST, NULL);
+        return leads_fail(ctx, LEADS_ERR_INVALID_REQUEST, NULL);
     }
     if (!ctx->profile->stage_id) {
-        return fail(ctx, LEADS_ERR_NO_OPEN_STAGE, NULL);
+        return leads_fail(ctx, LEADS_ERR_NO_OPEN_STAGE, NULL);
     }
     return 0;
+}
+
+/* Ingestion: a known externalId answers 200 with the original lead. */
+static int dedupe_known(leads_ctx_t *ctx)
+{
+    return ctx->mode == LEADS_MODE_INGEST ? leads_ingest_known(ctx) : 0;
 }
 
 /* The lead exactly in the seed's shape and key order. */
@@ -462,7 +525,7 @@ static apr_status_t plan_deliveries(leads_ctx_t *ctx, leads_new_lead_t *n)
                                 "\",\"type\":\"lead.created\","
                                 "\"created_at\":\"",
                                 leads_time_iso(r->pool, n->created_at),
-                                "\",\"data\":", ctx->answer, "}", NULL);
+                                "\",\"data\":", ctx->lead_text, "}", NULL);
     deliveries = apr_array_make(r->pool, endpoints->nelts,
                                 sizeof(leads_delivery_t));
     for (i = 0; i < endpoints->nelts && rv == APR_SUCCESS; i++) {
@@ -496,12 +559,32 @@ static int answer_after_conflict(leads_ctx_t *ctx)
                                            &found);
 
     if (rv == LEADS_DB_NOT_FOUND) {
-        return fail(ctx, LEADS_ERR_IDEMPOTENCY_IN_FLIGHT, NULL);
+        return leads_fail(ctx, LEADS_ERR_IDEMPOTENCY_IN_FLIGHT, NULL);
     }
     if (rv != APR_SUCCESS) {
-        return fail_db(ctx, rv);
+        return leads_fail_db(ctx, rv);
     }
     return answer_from_record(ctx, &found);
+}
+
+/* The answer for a new lead: the lead itself (API mode), or
+ * {"status":"created","leadId"} (ingestion). */
+static int answer_created(leads_ctx_t *ctx, const char *lead_id)
+{
+    if (ctx->mode == LEADS_MODE_INGEST) {
+        return leads_ingest_created(ctx, lead_id);
+    }
+    return leads_answer(ctx, HTTP_CREATED, ctx->lead_text);
+}
+
+/* Another request made the same (source, externalId) first. */
+static int answer_after_duplicate(leads_ctx_t *ctx)
+{
+    ctx->answer = NULL;
+    if (leads_ingest_known(ctx)) {
+        return 1;
+    }
+    return leads_fail(ctx, LEADS_ERR_INTERNAL, NULL);
 }
 
 static int create_lead(leads_ctx_t *ctx)
@@ -514,20 +597,24 @@ static int create_lead(leads_ctx_t *ctx)
 
     memset(&n, 0, sizeof(n));
     if (leads_uuid_v7(r->pool, now, &n.id) != APR_SUCCESS) {
-        return fail(ctx, LEADS_ERR_INTERNAL, NULL);
+        return leads_fail(ctx, LEADS_ERR_INTERNAL, NULL);
     }
-    n.firm_id = ctx->key.firm_id;
+    n.firm_id = ctx->firm_id;
     n.stage_id = ctx->profile->stage_id;
     n.lead = &ctx->lead;
     n.created_at = now;
+    if (ctx->mode == LEADS_MODE_INGEST) {
+        n.source_id = ctx->source.id;
+        n.external_id = ctx->mapped.external_id;
+    }
     n.data_json = leads_json_text(r->pool, ctx->lead.data);
     lead = lead_json(ctx, n.id, leads_time_iso(r->pool, now));
-    ctx->answer = leads_json_text(r->pool, lead);
+    ctx->lead_text = leads_json_text(r->pool, lead);
     json_decref(lead);
-    if (!n.data_json || !ctx->answer) {
-        return fail(ctx, LEADS_ERR_INTERNAL, NULL);
+    if (!n.data_json || !ctx->lead_text || answer_created(ctx, n.id) != 1
+        || !ctx->answer) {
+        return leads_fail(ctx, LEADS_ERR_INTERNAL, NULL);
     }
-    ctx->status = HTTP_CREATED;
     if (ctx->idem.key_hash) {
         ctx->idem.status = ctx->status;
         ctx->idem.body = ctx->answer;
@@ -544,12 +631,15 @@ static int create_lead(leads_ctx_t *ctx)
     if (rv == LEADS_DB_CONFLICT && n.idem) {
         return answer_after_conflict(ctx);
     }
+    if (rv == LEADS_DB_DUPLICATE) {
+        return answer_after_duplicate(ctx);
+    }
     if (rv != APR_SUCCESS) {
-        return fail_db(ctx, rv);
+        return leads_fail_db(ctx, rv);
     }
     wake_deliverer(ctx, &n);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, LEADSLOGNO(00042)
-                  "lead %s created for firm %s", n.id, ctx->key.firm_id);
+                  "lead %s created for firm %s", n.id, ctx->firm_id);
     return 1;
 }
 
@@ -591,8 +681,8 @@ int leads_handler(request_rec *r)
           || authenticate(&ctx) || check_rate(&ctx)
           || check_idempotency_key(&ctx) || check_content_type(&ctx)
           || parse_body(&ctx) || replay_known(&ctx) || validate(&ctx)
-          || create_lead(&ctx))) {
-        fail(&ctx, LEADS_ERR_INTERNAL, NULL);   /* no step answered */
+          || dedupe_known(&ctx) || create_lead(&ctx))) {
+        leads_fail(&ctx, LEADS_ERR_INTERNAL, NULL);   /* no step answered */
     }
     if (!ctx.answer) {
         drop_unread_body(&ctx);

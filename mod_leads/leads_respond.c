@@ -112,8 +112,13 @@ static json_t *details_json(const apr_array_header_t *details)
     for (i = 0; i < details->nelts; i++) {
         const leads_problem_t *pr = &APR_ARRAY_IDX(details, i, leads_problem_t);
 
-        json_array_append_new(arr, json_pack("{s:s, s:s}", "field", pr->field,
-                                             "issue", pr->issue));
+        json_t *item = json_pack("{s:s, s:s}", "field", pr->field,
+                                 "issue", pr->issue);
+
+        if (item && pr->path) {
+            json_object_set_new(item, "path", json_string(pr->path));
+        }
+        json_array_append_new(arr, item);
     }
     return arr;
 }

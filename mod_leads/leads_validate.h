@@ -27,6 +27,7 @@ typedef struct {
 typedef struct {
     const char *field;
     const char *issue;
+    const char *path;                   /* ingestion: the payload path */
 } leads_problem_t;
 
 /* A validated, normalised lead. Strings live in the pool given to

@@ -1,0 +1,57 @@
+/* One POST /api/leads on its way through the handler's steps. Each step
+ * returns 0 to go on, or non-zero: with `answer` set when it has the
+ * answer, with `err` filled otherwise. Only leads_handler() writes. */
+#ifndef LEADS_REQUEST_H
+#define LEADS_REQUEST_H
+
+#include "httpd.h"
+#include <jansson.h>
+
+#include "leads_config.h"
+#include "leads_db.h"
+#include "leads_form.h"
+#include "leads_mapping.h"
+#include "leads_profile.h"
+#include "leads_respond.h"
+#include "leads_store.h"
+#include "leads_validate.h"
+
+typedef enum {
+    LEADS_MODE_API,                     /* lak_ key: SPEC §4 */
+    LEADS_MODE_INGEST                   /* lik_ key: SPEC §6 */
+} leads_mode_e;
+
+typedef struct {
+    request_rec *r;
+    const leads_srv_cfg_t *cfg;
+    leads_db_t *db;
+    leads_mode_e mode;
+    const char *firm_id;
+    const char *key_id;                 /* what the rate limit counts */
+    leads_key_row_t key;                /* API mode */
+    leads_source_row_t source;          /* ingestion mode */
+    int body_read;
+    int form;                           /* x-www-form-urlencoded body */
+    const char *raw;                    /* the body as sent */
+    apr_size_t raw_len;
+    json_t *body;                       /* a JSON body */
+    leads_form_t *form_body;            /* a form body */
+    json_t *lead_in;                    /* API-shaped lead to validate */
+    leads_mapped_t mapped;              /* ingestion mode */
+    const leads_profile_t *profile;
+    leads_lead_t lead;
+    leads_idem_t idem;                  /* idem.key_hash NULL: no key sent */
+    const char *lead_text;              /* the lead as the API shows it */
+    int replayed;
+    int status;
+    const char *answer;
+    leads_error_t err;
+} leads_ctx_t;
+
+int leads_fail(leads_ctx_t *ctx, leads_err_e code, const char *message);
+int leads_fail_db(leads_ctx_t *ctx, apr_status_t rv);
+
+/* Set the answer: `status` and JSON text. Returns 1 (the step answered). */
+int leads_answer(leads_ctx_t *ctx, int status, const char *text);
+
+#endif
