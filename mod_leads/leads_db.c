@@ -259,9 +259,34 @@ apr_status_t leads_db_exec(leads_db_t *db, const char *sql)
     return rc ? failure(db, sql, rc) : APR_SUCCESS;
 }
 
+/* BEGIN, waiting up to BUSY_WAIT for a writer elsewhere (sqlite3 has one
+ * writer per file) before calling the database unavailable. Nothing is
+ * written before BEGIN succeeds, so trying again is safe. */
+#define BUSY_WAIT   apr_time_from_sec(10)
+#define BUSY_NAP    apr_time_from_msec(20)
+
 apr_status_t leads_db_begin(leads_db_t *db)
 {
-    return leads_db_exec(db, db->dialect->begin);
+    apr_time_t give_up = apr_time_now() + BUSY_WAIT;
+    int nrows, rc;
+
+    for (;;) {
+        rc = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows,
+                           db->dialect->begin);
+        if (rc == 0) {
+            return APR_SUCCESS;
+        }
+        if (!db->dialect->busy_code || rc != db->dialect->busy_code
+            || apr_time_now() > give_up) {
+            break;
+        }
+        apr_sleep(BUSY_NAP);
+    }
+    if (rc == db->dialect->busy_code && db->dialect->busy_code) {
+        failure(db, db->dialect->begin, rc);
+        return LEADS_DB_DOWN;           /* busy for too long: 503 */
+    }
+    return failure(db, db->dialect->begin, rc);
 }
 
 void leads_db_rollback(leads_db_t *db)

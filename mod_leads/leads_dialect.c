@@ -36,7 +36,7 @@
 /* The pgsql driver declares every %s parameter varchar: cast to column types. */
 static const leads_dialect_t dialect_pgsql = {
     "pgsql", "BEGIN", LEADS_TIME_ISO_Z, 1,
-    { NULL }, 0,
+    { NULL }, 0, 0,
     {
         "SELECT id, firm_id, scopes, enabled FROM api_keys WHERE key_hash = %s",
         "SELECT id, key, name FROM stages"
@@ -100,7 +100,7 @@ static const leads_dialect_t dialect_pgsql = {
 
 static const leads_dialect_t dialect_mysql = {
     "mysql", "START TRANSACTION", LEADS_TIME_SQL_UTC, 0,
-    { "SET NAMES utf8mb4", NULL }, 0,
+    { "SET NAMES utf8mb4", NULL }, 0, 0,
     {
         "SELECT id, firm_id, scopes, enabled FROM api_keys WHERE key_hash = %s",
         "SELECT id, `key`, name FROM stages WHERE firm_id = %s AND closed = 0"
@@ -152,6 +152,8 @@ static const leads_dialect_t dialect_sqlite3 = {
      * holder of the same process; the driver's own retry on SQLITE_BUSY
      * releases that mutex between tries. `leadsctl init` sets WAL mode. */
     { "PRAGMA foreign_keys = ON", NULL }, 1,
+    5,                                  /* SQLITE_BUSY, after the driver's
+                                           own 1.6 s of retries */
     {
         "SELECT id, firm_id, scopes, enabled FROM api_keys WHERE key_hash = %s",
         "SELECT id, key, name FROM stages WHERE firm_id = %s AND closed = 0"

@@ -43,6 +43,8 @@ typedef struct {
     int stale_statements;               /* server may forget prepared statements */
     const char *connection_setup[3];    /* run once per new connection */
     int setup_returns_rows;             /* run them as selects (PRAGMAs) */
+    int busy_code;                      /* the driver's "locked, try again"
+                                           result for BEGIN, or 0 */
     const char *sql[LEADS_SQL_COUNT];
     const char *label[LEADS_SQL_COUNT]; /* prepared statement names */
 } leads_dialect_t;

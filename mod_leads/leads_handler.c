@@ -395,27 +395,16 @@ static const char *fingerprint(leads_ctx_t *ctx)
     return canonical;
 }
 
-static int replay_known(leads_ctx_t *ctx)
+/* The key is claimed inside the create's transaction, so the common case
+ * costs no extra round trip; a conflict there looks the record up. */
+static int prepare_idempotency(leads_ctx_t *ctx)
 {
-    leads_idem_t found;
-    apr_status_t rv;
-
     if (!ctx->idem.key_hash) {
         return 0;
     }
     ctx->idem.fingerprint = fingerprint(ctx);
-    if (!ctx->idem.fingerprint) {
-        return leads_fail(ctx, LEADS_ERR_INTERNAL, NULL);
-    }
-    rv = leads_store_idem_get(ctx->db, ctx->idem.scope, ctx->idem.key_hash,
-                              apr_time_now(), &found);
-    if (rv == LEADS_DB_NOT_FOUND) {
-        return 0;
-    }
-    if (rv != APR_SUCCESS) {
-        return leads_fail_db(ctx, rv);
-    }
-    return answer_from_record(ctx, &found);
+    return ctx->idem.fingerprint ? 0 : leads_fail(ctx, LEADS_ERR_INTERNAL,
+                                                   NULL);
 }
 
 static void set_ignored_header(leads_ctx_t *ctx)
@@ -426,6 +415,42 @@ static void set_ignored_header(leads_ctx_t *ctx)
         apr_table_setn(ctx->r->err_headers_out, "Lawfficient-Ignored-Fields",
                        apr_array_pstrcat(ctx->r->pool, ignored, ','));
     }
+}
+
+/* The key is taken: by a request that has finished (answer as it did, or
+ * refuse a different body), or by an expired record, deleted by the
+ * lookup (return 0: create again). */
+static int answer_after_conflict(leads_ctx_t *ctx)
+{
+    leads_idem_t found;
+    apr_status_t rv = leads_store_idem_get(ctx->db, ctx->idem.scope,
+                                           ctx->idem.key_hash, apr_time_now(),
+                                           &found);
+
+    if (rv == LEADS_DB_NOT_FOUND) {
+        return 0;
+    }
+    if (rv != APR_SUCCESS) {
+        return leads_fail_db(ctx, rv);
+    }
+    return answer_from_record(ctx, &found);
+}
+
+/* A request that fails now may still repeat one that succeeded with this
+ * key: the remembered answer (or idempotency_key_reused) wins over the new
+ * error. Only failing requests pay for this lookup. */
+static int answer_if_key_known(leads_ctx_t *ctx)
+{
+    leads_error_t err = ctx->err;
+
+    if (!ctx->idem.key_hash || !ctx->idem.fingerprint) {
+        return 0;
+    }
+    if (answer_after_conflict(ctx)) {
+        return 1;
+    }
+    ctx->err = err;                     /* nothing remembered: the error */
+    return 0;
 }
 
 static int validate(leads_ctx_t *ctx)
@@ -464,10 +489,12 @@ static int validate(leads_ctx_t *ctx)
             leads_ingest_annotate(ctx, problems);
         }
         ctx->err.details = problems;
-        return leads_fail(ctx, LEADS_ERR_INVALID_REQUEST, NULL);
+        leads_fail(ctx, LEADS_ERR_INVALID_REQUEST, NULL);
+        return answer_if_key_known(ctx) || 1;
     }
     if (!ctx->profile->stage_id) {
-        return leads_fail(ctx, LEADS_ERR_NO_OPEN_STAGE, NULL);
+        leads_fail(ctx, LEADS_ERR_NO_OPEN_STAGE, NULL);
+        return answer_if_key_known(ctx) || 1;
     }
     return 0;
 }
@@ -508,14 +535,13 @@ static json_t *lead_json(const leads_ctx_t *ctx, const char *id,
 static apr_status_t plan_deliveries(leads_ctx_t *ctx, leads_new_lead_t *n)
 {
     request_rec *r = ctx->r;
-    apr_array_header_t *endpoints, *deliveries;
+    const apr_array_header_t *endpoints = ctx->profile->endpoints;
+    apr_array_header_t *deliveries;
     apr_status_t rv;
     int i;
 
-    rv = leads_store_endpoints(ctx->db, n->firm_id, "lead.created",
-                               &endpoints);
-    if (rv != APR_SUCCESS || endpoints->nelts == 0) {
-        return rv;
+    if (!endpoints || endpoints->nelts == 0) {
+        return APR_SUCCESS;
     }
     rv = leads_uuid_v7(r->pool, n->created_at, &n->event_id);
     if (rv != APR_SUCCESS) {
@@ -548,23 +574,6 @@ static void wake_deliverer(leads_ctx_t *ctx, const leads_new_lead_t *n)
                             APR_ARRAY_IDX(n->deliveries, i,
                                           leads_delivery_t).id);
     }
-}
-
-/* Another request held the same key and has finished: answer as it did. */
-static int answer_after_conflict(leads_ctx_t *ctx)
-{
-    leads_idem_t found;
-    apr_status_t rv = leads_store_idem_get(ctx->db, ctx->idem.scope,
-                                           ctx->idem.key_hash, apr_time_now(),
-                                           &found);
-
-    if (rv == LEADS_DB_NOT_FOUND) {
-        return leads_fail(ctx, LEADS_ERR_IDEMPOTENCY_IN_FLIGHT, NULL);
-    }
-    if (rv != APR_SUCCESS) {
-        return leads_fail_db(ctx, rv);
-    }
-    return answer_from_record(ctx, &found);
 }
 
 /* The answer for a new lead: the lead itself (API mode), or
@@ -628,8 +637,15 @@ static int create_lead(leads_ctx_t *ctx)
     if (rv == APR_SUCCESS) {
         rv = leads_store_create_lead(ctx->db, &n);
     }
-    if (rv == LEADS_DB_CONFLICT && n.idem) {
-        return answer_after_conflict(ctx);
+    if (rv == LEADS_DB_CONFLICT) {
+        if (answer_after_conflict(ctx)) {
+            return 1;
+        }
+        /* the record had expired and is gone now: once more */
+        rv = leads_store_create_lead(ctx->db, &n);
+        if (rv == LEADS_DB_CONFLICT) {
+            return leads_fail(ctx, LEADS_ERR_IDEMPOTENCY_IN_FLIGHT, NULL);
+        }
     }
     if (rv == LEADS_DB_DUPLICATE) {
         return answer_after_duplicate(ctx);
@@ -680,7 +696,7 @@ int leads_handler(request_rec *r)
     if (!(check_path(&ctx) || check_method(&ctx) || check_tls(&ctx)
           || authenticate(&ctx) || check_rate(&ctx)
           || check_idempotency_key(&ctx) || check_content_type(&ctx)
-          || parse_body(&ctx) || replay_known(&ctx) || validate(&ctx)
+          || parse_body(&ctx) || prepare_idempotency(&ctx) || validate(&ctx)
           || dedupe_known(&ctx) || create_lead(&ctx))) {
         leads_fail(&ctx, LEADS_ERR_INTERNAL, NULL);   /* no step answered */
     }

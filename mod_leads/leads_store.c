@@ -415,6 +415,7 @@ static int subscribed(const char *events, const char *event)
 }
 
 typedef struct {
+    apr_pool_t *p;
     const char *firm_id;
     const char *event;
     apr_array_header_t *ids;
@@ -423,7 +424,7 @@ typedef struct {
 static apr_status_t endpoints_work(leads_db_t *db, void *baton)
 {
     endpoints_baton_t *b = baton;
-    apr_pool_t *p = leads_db_pool(db);
+    apr_pool_t *p = b->p, *tmp = leads_db_pool(db);
     apr_dbd_results_t *res;
     apr_dbd_row_t *row;
     int n = 0;
@@ -435,7 +436,7 @@ static apr_status_t endpoints_work(leads_db_t *db, void *baton)
     }
     b->ids = apr_array_make(p, 2, sizeof(const char *));
     while ((row = leads_db_row(db, res, &n)) != NULL) {
-        const char *events = leads_db_column(db, p, row, 1);
+        const char *events = leads_db_column(db, tmp, row, 1);
 
         if (subscribed(events ? events : "*", b->event)) {
             APR_ARRAY_PUSH(b->ids, const char *) =
@@ -445,11 +446,11 @@ static apr_status_t endpoints_work(leads_db_t *db, void *baton)
     return APR_SUCCESS;
 }
 
-apr_status_t leads_store_endpoints(leads_db_t *db, const char *firm_id,
-                                   const char *event,
+apr_status_t leads_store_endpoints(leads_db_t *db, apr_pool_t *p,
+                                   const char *firm_id, const char *event,
                                    apr_array_header_t **endpoint_ids)
 {
-    endpoints_baton_t b = { firm_id, event, NULL };
+    endpoints_baton_t b = { p, firm_id, event, NULL };
     apr_status_t rv = leads_db_run(db, endpoints_work, &b);
 
     *endpoint_ids = b.ids;

@@ -85,8 +85,8 @@ typedef struct {
 apr_status_t leads_store_create_lead(leads_db_t *db, const leads_new_lead_t *n);
 
 /* Ids of the firm's enabled webhook endpoints subscribed to `event`. */
-apr_status_t leads_store_endpoints(leads_db_t *db, const char *firm_id,
-                                   const char *event,
+apr_status_t leads_store_endpoints(leads_db_t *db, apr_pool_t *p,
+                                   const char *firm_id, const char *event,
                                    apr_array_header_t **endpoint_ids);
 
 /* An ingestion source looked up by the SHA-256 hex of its key. */
