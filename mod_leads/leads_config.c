@@ -15,6 +15,7 @@
 void *leads_create_srv_cfg(apr_pool_t *p, server_rec *s)
 {
     leads_srv_cfg_t *cfg = apr_pcalloc(p, sizeof(*cfg));
+    leads_schedule_t *schedule;
 
     (void)s;
     cfg->max_body = LEADS_DEFAULT_MAX_BODY;
@@ -24,8 +25,8 @@ void *leads_create_srv_cfg(apr_pool_t *p, server_rec *s)
     cfg->idem_ttl = apr_time_from_sec(LEADS_DEFAULT_IDEM_TTL);
     cfg->wh_queue_size = LEADS_DEFAULT_WH_QUEUE;
     cfg->wh_timeout = apr_time_from_sec(LEADS_DEFAULT_WH_TIMEOUT);
-    leads_schedule_parse(p, LEADS_SCHEDULE_DEFAULT, (leads_schedule_t **)
-                         &cfg->wh_schedule);
+    leads_schedule_parse(p, LEADS_SCHEDULE_DEFAULT, &schedule);
+    cfg->wh_schedule = schedule;
     cfg->wh_concurrency = LEADS_DEFAULT_WH_CONCURRENCY;
     cfg->wh_poll = apr_time_from_sec(LEADS_DEFAULT_WH_POLL);
     return cfg;
@@ -95,52 +96,6 @@ static const char *parse_count(const char *arg, apr_int64_t max,
     return NULL;
 }
 
-static const char *set_max_body(cmd_parms *cmd, void *dc, const char *arg)
-{
-    leads_srv_cfg_t *cfg = srv_cfg(cmd);
-    apr_int64_t v;
-    const char *err = parse_count(arg, APR_INT64_C(1) << 30, &v);
-
-    (void)dc;
-    if (err || v < 1) {
-        return apr_psprintf(cmd->pool, "LeadsMaxBodySize: '%s' is not a "
-                            "size in bytes between 1 and 1073741824", arg);
-    }
-    cfg->max_body = (apr_off_t)v;
-    cfg->max_body_set = 1;
-    return NULL;
-}
-
-static const char *set_cache_ttl(cmd_parms *cmd, void *dc, const char *arg)
-{
-    leads_srv_cfg_t *cfg = srv_cfg(cmd);
-    apr_int64_t v;
-
-    (void)dc;
-    if (parse_count(arg, 86400, &v)) {
-        return apr_psprintf(cmd->pool, "LeadsCacheTTL: '%s' is not a number "
-                            "of seconds between 0 and 86400", arg);
-    }
-    cfg->cache_ttl = apr_time_from_sec(v);
-    cfg->cache_ttl_set = 1;
-    return NULL;
-}
-
-static const char *set_idem_ttl(cmd_parms *cmd, void *dc, const char *arg)
-{
-    leads_srv_cfg_t *cfg = srv_cfg(cmd);
-    apr_int64_t v;
-
-    (void)dc;
-    if (parse_count(arg, 366 * 86400, &v) || v < 1) {
-        return apr_psprintf(cmd->pool, "LeadsIdempotencyTTL: '%s' is not a "
-                            "number of seconds between 1 and 31622400", arg);
-    }
-    cfg->idem_ttl = apr_time_from_sec(v);
-    cfg->idem_ttl_set = 1;
-    return NULL;
-}
-
 /* One deliverer serves the whole host: its settings are the main server's. */
 static const char *main_server_only(cmd_parms *cmd)
 {
@@ -153,40 +108,75 @@ static const char *main_server_only(cmd_parms *cmd)
     return NULL;
 }
 
-static const char *set_wh_queue_size(cmd_parms *cmd, void *dc,
-                                     const char *arg)
+/* A directive taking one whole number: where it is kept, what it may be.
+ * (Not const: AP_INIT_* carries it as cmd->info, a plain void *.) */
+typedef enum { SLOT_BYTES, SLOT_SECONDS, SLOT_COUNT } slot_kind_e;
+
+typedef struct {
+    slot_kind_e kind;
+    apr_size_t offset;                  /* of the value in leads_srv_cfg_t */
+    int set_flag;                       /* has a "was it set" flag ... */
+    apr_size_t set_offset;              /* ... here */
+    apr_int64_t min, max;
+    const char *what;                   /* "a number of seconds" */
+    int main_only;
+} number_slot_t;
+
+#define CFG_OFFSET(field) APR_OFFSETOF(leads_srv_cfg_t, field)
+
+static number_slot_t slot_max_body = {
+    SLOT_BYTES, CFG_OFFSET(max_body), 1, CFG_OFFSET(max_body_set),
+    1, APR_INT64_C(1) << 30, "a size in bytes", 0 };
+static number_slot_t slot_cache_ttl = {
+    SLOT_SECONDS, CFG_OFFSET(cache_ttl), 1, CFG_OFFSET(cache_ttl_set),
+    0, 86400, "a number of seconds", 0 };
+static number_slot_t slot_idem_ttl = {
+    SLOT_SECONDS, CFG_OFFSET(idem_ttl), 1, CFG_OFFSET(idem_ttl_set),
+    1, 366 * 86400, "a number of seconds", 0 };
+static number_slot_t slot_wh_queue = {
+    SLOT_COUNT, CFG_OFFSET(wh_queue_size), 0, 0,
+    1, 1048576, "a number of slots", 1 };
+static number_slot_t slot_wh_timeout = {
+    SLOT_SECONDS, CFG_OFFSET(wh_timeout), 0, 0,
+    1, 3600, "a number of seconds", 1 };
+static number_slot_t slot_wh_concurrency = {
+    SLOT_COUNT, CFG_OFFSET(wh_concurrency), 0, 0,
+    1, 1024, "a number of deliveries", 1 };
+static number_slot_t slot_wh_poll = {
+    SLOT_SECONDS, CFG_OFFSET(wh_poll), 0, 0,
+    1, 86400, "a number of seconds", 1 };
+
+static const char *set_number(cmd_parms *cmd, void *dc, const char *arg)
 {
-    leads_srv_cfg_t *cfg = srv_cfg(cmd);
-    const char *err = main_server_only(cmd);
+    const number_slot_t *slot = cmd->info;
+    char *cfg = (char *)srv_cfg(cmd);
+    const char *err = slot->main_only ? main_server_only(cmd) : NULL;
     apr_int64_t v;
 
     (void)dc;
     if (err) {
         return err;
     }
-    if (parse_count(arg, 1048576, &v) || v < 1) {
-        return apr_psprintf(cmd->pool, "LeadsWebhookQueueSize: '%s' is not a "
-                            "number of slots between 1 and 1048576", arg);
+    if (parse_count(arg, slot->max, &v) || v < slot->min) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not %s from %"
+                            APR_INT64_T_FMT " to %" APR_INT64_T_FMT,
+                            cmd->cmd->name, arg, slot->what, slot->min,
+                            slot->max);
     }
-    cfg->wh_queue_size = (int)v;
-    return NULL;
-}
-
-static const char *set_wh_timeout(cmd_parms *cmd, void *dc, const char *arg)
-{
-    leads_srv_cfg_t *cfg = srv_cfg(cmd);
-    const char *err = main_server_only(cmd);
-    apr_int64_t v;
-
-    (void)dc;
-    if (err) {
-        return err;
+    switch (slot->kind) {
+    case SLOT_BYTES:
+        *(apr_off_t *)(cfg + slot->offset) = (apr_off_t)v;
+        break;
+    case SLOT_SECONDS:
+        *(apr_interval_time_t *)(cfg + slot->offset) = apr_time_from_sec(v);
+        break;
+    case SLOT_COUNT:
+        *(int *)(cfg + slot->offset) = (int)v;
+        break;
     }
-    if (parse_count(arg, 3600, &v) || v < 1) {
-        return apr_psprintf(cmd->pool, "LeadsWebhookTimeout: '%s' is not a "
-                            "number of seconds between 1 and 3600", arg);
+    if (slot->set_flag) {
+        *(int *)(cfg + slot->set_offset) = 1;
     }
-    cfg->wh_timeout = apr_time_from_sec(v);
     return NULL;
 }
 
@@ -206,43 +196,6 @@ static const char *set_wh_schedule(cmd_parms *cmd, void *dc, int argc,
         return err;
     }
     cfg->wh_schedule = schedule;
-    return NULL;
-}
-
-static const char *set_wh_concurrency(cmd_parms *cmd, void *dc,
-                                      const char *arg)
-{
-    leads_srv_cfg_t *cfg = srv_cfg(cmd);
-    const char *err = main_server_only(cmd);
-    apr_int64_t v;
-
-    (void)dc;
-    if (err) {
-        return err;
-    }
-    if (parse_count(arg, 1024, &v) || v < 1) {
-        return apr_psprintf(cmd->pool, "LeadsWebhookConcurrency: '%s' is not "
-                            "a number between 1 and 1024", arg);
-    }
-    cfg->wh_concurrency = (int)v;
-    return NULL;
-}
-
-static const char *set_wh_poll(cmd_parms *cmd, void *dc, const char *arg)
-{
-    leads_srv_cfg_t *cfg = srv_cfg(cmd);
-    const char *err = main_server_only(cmd);
-    apr_int64_t v;
-
-    (void)dc;
-    if (err) {
-        return err;
-    }
-    if (parse_count(arg, 86400, &v) || v < 1) {
-        return apr_psprintf(cmd->pool, "LeadsWebhookPollInterval: '%s' is not "
-                            "a number of seconds between 1 and 86400", arg);
-    }
-    cfg->wh_poll = apr_time_from_sec(v);
     return NULL;
 }
 
@@ -318,12 +271,13 @@ static const char *set_require_tls(cmd_parms *cmd, void *dc, int flag)
 }
 
 const command_rec leads_cmds[] = {
-    AP_INIT_TAKE1("LeadsMaxBodySize", set_max_body, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("LeadsMaxBodySize", set_number, &slot_max_body, RSRC_CONF,
                   "Largest request body in bytes (default 65536)"),
-    AP_INIT_TAKE1("LeadsCacheTTL", set_cache_ttl, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("LeadsCacheTTL", set_number, &slot_cache_ttl, RSRC_CONF,
                   "Seconds a child may cache stages, fields and members "
                   "(default 5, 0 = no cache)"),
-    AP_INIT_TAKE1("LeadsIdempotencyTTL", set_idem_ttl, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("LeadsIdempotencyTTL", set_number, &slot_idem_ttl,
+                  RSRC_CONF,
                   "Seconds an Idempotency-Key is remembered (default 86400)"),
     AP_INIT_TAKE12("LeadsRateLimit", set_rate_limit, NULL, RSRC_CONF,
                    "Requests per key and trailing window in seconds "
@@ -333,18 +287,21 @@ const command_rec leads_cmds[] = {
                   "default none"),
     AP_INIT_FLAG("LeadsRequireTLS", set_require_tls, NULL, RSRC_CONF,
                  "Refuse requests that did not arrive over TLS (default Off)"),
-    AP_INIT_TAKE1("LeadsWebhookQueueSize", set_wh_queue_size, NULL,
+    AP_INIT_TAKE1("LeadsWebhookQueueSize", set_number, &slot_wh_queue,
                   RSRC_CONF, "Slots in the shared-memory webhook ring "
                   "(default 4096)"),
-    AP_INIT_TAKE1("LeadsWebhookTimeout", set_wh_timeout, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("LeadsWebhookTimeout", set_number, &slot_wh_timeout,
+                  RSRC_CONF,
                   "Whole-request timeout of one delivery in seconds "
                   "(default 10)"),
     AP_INIT_TAKE_ARGV("LeadsWebhookRetrySchedule", set_wh_schedule, NULL,
                       RSRC_CONF, "Delays before each retry, e.g. 5s 5m 30m "
                       "2h 5h 10h 10h"),
-    AP_INIT_TAKE1("LeadsWebhookConcurrency", set_wh_concurrency, NULL,
+    AP_INIT_TAKE1("LeadsWebhookConcurrency", set_number,
+                  &slot_wh_concurrency,
                   RSRC_CONF, "Deliveries in flight at once (default 16)"),
-    AP_INIT_TAKE1("LeadsWebhookPollInterval", set_wh_poll, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("LeadsWebhookPollInterval", set_number, &slot_wh_poll,
+                  RSRC_CONF,
                   "Seconds between sweeps of the outbox table (default 5)"),
     AP_INIT_FLAG("LeadsWebhookAllowPrivate", set_wh_allow_private, NULL,
                  RSRC_CONF, "Allow delivery to loopback, private and "

@@ -33,6 +33,41 @@
     "(scope, key_hash, fingerprint, status, body, ignored, lead_id," \
     " created_at, expires_at)"
 
+/* Statements mysql and sqlite3 both take as written. */
+#define IDEM_GET_PLAIN \
+    "SELECT fingerprint, status, body, ignored," \
+    " CASE WHEN expires_at > %s THEN 1 ELSE 0 END" \
+    " FROM idempotency_keys WHERE scope = %s AND key_hash = %s"
+
+#define IDEM_DELETE_PLAIN \
+    "DELETE FROM idempotency_keys WHERE scope = %s AND key_hash = %s" \
+    " AND expires_at <= %s"
+
+/* From LEADS_SQL_SOURCE_BY_HASH to LEADS_SQL_ATTEMPT_INSERT. */
+#define INGEST_AND_WEBHOOK_PLAIN \
+    "SELECT id, firm_id, name, mapping, enabled FROM sources" \
+    " WHERE key_hash = %s", \
+    "SELECT id FROM leads WHERE source_id = %s AND external_id = %s", \
+    "SELECT id, events FROM webhook_endpoints" \
+    " WHERE firm_id = %s AND enabled = 1", \
+    "INSERT INTO webhook_deliveries " DELIVERY_COLUMNS \
+    " VALUES (%s, %s, %s, %s, %s, %s, 'pending', 0, %s, %s, %s)", \
+    "SELECT id FROM webhook_deliveries WHERE status = 'pending'" \
+    " AND next_attempt_at <= %s" \
+    " AND (lease_until IS NULL OR lease_until < %s)" \
+    " ORDER BY next_attempt_at LIMIT 100", \
+    "UPDATE webhook_deliveries SET lease_owner = %s, lease_until = %s" \
+    " WHERE id = %s AND status = 'pending' AND next_attempt_at <= %s" \
+    " AND (lease_until IS NULL OR lease_until < %s)", \
+    DELIVERY_LOAD "%s", \
+    "UPDATE webhook_deliveries SET status = %s, attempts = attempts + 1," \
+    " next_attempt_at = %s, last_http_status = NULLIF(%s, '')," \
+    " last_error = NULLIF(%s, ''), updated_at = %s," \
+    " delivered_at = NULLIF(%s, ''), lease_owner = NULL," \
+    " lease_until = NULL WHERE id = %s AND lease_owner = %s", \
+    "INSERT INTO webhook_attempts " ATTEMPT_COLUMNS \
+    " VALUES (%s, %s, %s, %s, %s, NULLIF(%s, ''), NULLIF(%s, ''), %s)"
+
 /* The pgsql driver declares every %s parameter varchar: cast to column types. */
 static const leads_dialect_t dialect_pgsql = {
     "pgsql", "BEGIN", LEADS_TIME_ISO_Z, 1,
@@ -111,36 +146,12 @@ static const leads_dialect_t dialect_mysql = {
         "INSERT IGNORE INTO leads " LEAD_COLUMNS
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULLIF(%s, ''), %s, %s, %s,"
         " NULLIF(%s, ''), NULLIF(%s, ''))",
-        "SELECT fingerprint, status, body, ignored,"
-        " CASE WHEN expires_at > %s THEN 1 ELSE 0 END"
-        " FROM idempotency_keys WHERE scope = %s AND key_hash = %s",
-        "DELETE FROM idempotency_keys WHERE scope = %s AND key_hash = %s"
-        " AND expires_at <= %s",
+        IDEM_GET_PLAIN,
+        IDEM_DELETE_PLAIN,
         "INSERT IGNORE INTO idempotency_keys " IDEM_COLUMNS
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
         "DELETE FROM idempotency_keys WHERE expires_at <= %s LIMIT 1000",
-        "SELECT id, firm_id, name, mapping, enabled FROM sources"
-        " WHERE key_hash = %s",
-        "SELECT id FROM leads WHERE source_id = %s AND external_id = %s",
-        "SELECT id, events FROM webhook_endpoints"
-        " WHERE firm_id = %s AND enabled = 1",
-        "INSERT INTO webhook_deliveries " DELIVERY_COLUMNS
-        " VALUES (%s, %s, %s, %s, %s, %s, 'pending', 0, %s, %s, %s)",
-        "SELECT id FROM webhook_deliveries WHERE status = 'pending'"
-        " AND next_attempt_at <= %s"
-        " AND (lease_until IS NULL OR lease_until < %s)"
-        " ORDER BY next_attempt_at LIMIT 100",
-        "UPDATE webhook_deliveries SET lease_owner = %s, lease_until = %s"
-        " WHERE id = %s AND status = 'pending' AND next_attempt_at <= %s"
-        " AND (lease_until IS NULL OR lease_until < %s)",
-        DELIVERY_LOAD "%s",
-        "UPDATE webhook_deliveries SET status = %s, attempts = attempts + 1,"
-        " next_attempt_at = %s, last_http_status = NULLIF(%s, ''),"
-        " last_error = NULLIF(%s, ''), updated_at = %s,"
-        " delivered_at = NULLIF(%s, ''), lease_owner = NULL,"
-        " lease_until = NULL WHERE id = %s AND lease_owner = %s",
-        "INSERT INTO webhook_attempts " ATTEMPT_COLUMNS
-        " VALUES (%s, %s, %s, %s, %s, NULLIF(%s, ''), NULLIF(%s, ''), %s)"
+        INGEST_AND_WEBHOOK_PLAIN
     },
     LEADS_LABELS
 };
@@ -164,37 +175,13 @@ static const leads_dialect_t dialect_sqlite3 = {
         "INSERT INTO leads " LEAD_COLUMNS
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULLIF(%s, ''), %s, %s, %s,"
         " NULLIF(%s, ''), NULLIF(%s, '')) ON CONFLICT DO NOTHING",
-        "SELECT fingerprint, status, body, ignored,"
-        " CASE WHEN expires_at > %s THEN 1 ELSE 0 END"
-        " FROM idempotency_keys WHERE scope = %s AND key_hash = %s",
-        "DELETE FROM idempotency_keys WHERE scope = %s AND key_hash = %s"
-        " AND expires_at <= %s",
+        IDEM_GET_PLAIN,
+        IDEM_DELETE_PLAIN,
         "INSERT INTO idempotency_keys " IDEM_COLUMNS
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
         "DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM"
         " idempotency_keys WHERE expires_at <= %s LIMIT 1000)",
-        "SELECT id, firm_id, name, mapping, enabled FROM sources"
-        " WHERE key_hash = %s",
-        "SELECT id FROM leads WHERE source_id = %s AND external_id = %s",
-        "SELECT id, events FROM webhook_endpoints"
-        " WHERE firm_id = %s AND enabled = 1",
-        "INSERT INTO webhook_deliveries " DELIVERY_COLUMNS
-        " VALUES (%s, %s, %s, %s, %s, %s, 'pending', 0, %s, %s, %s)",
-        "SELECT id FROM webhook_deliveries WHERE status = 'pending'"
-        " AND next_attempt_at <= %s"
-        " AND (lease_until IS NULL OR lease_until < %s)"
-        " ORDER BY next_attempt_at LIMIT 100",
-        "UPDATE webhook_deliveries SET lease_owner = %s, lease_until = %s"
-        " WHERE id = %s AND status = 'pending' AND next_attempt_at <= %s"
-        " AND (lease_until IS NULL OR lease_until < %s)",
-        DELIVERY_LOAD "%s",
-        "UPDATE webhook_deliveries SET status = %s, attempts = attempts + 1,"
-        " next_attempt_at = %s, last_http_status = NULLIF(%s, ''),"
-        " last_error = NULLIF(%s, ''), updated_at = %s,"
-        " delivered_at = NULLIF(%s, ''), lease_owner = NULL,"
-        " lease_until = NULL WHERE id = %s AND lease_owner = %s",
-        "INSERT INTO webhook_attempts " ATTEMPT_COLUMNS
-        " VALUES (%s, %s, %s, %s, %s, NULLIF(%s, ''), NULLIF(%s, ''), %s)"
+        INGEST_AND_WEBHOOK_PLAIN
     },
     LEADS_LABELS
 };

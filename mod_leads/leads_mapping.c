@@ -341,22 +341,6 @@ static void map_external_id(apr_pool_t *p, const leads_mapping_t *m,
     json_decref(v);
 }
 
-static const leads_field_def_t *
-field_def_find(const apr_array_header_t *fields, const char *name)
-{
-    int i;
-
-    for (i = 0; fields != NULL && i < fields->nelts; i++) {
-        const leads_field_def_t *def =
-            &APR_ARRAY_IDX(fields, i, leads_field_def_t);
-
-        if (strcmp(def->name, name) == 0) {
-            return def;
-        }
-    }
-    return NULL;
-}
-
 /* A JSON number for text that is exactly one, else NULL. jansson's parser
  * is the JSON grammar, so "0x10", "inf" or "1e999" are not numbers. */
 static json_t *form_number(const char *s)
@@ -426,7 +410,7 @@ static void map_data_field(apr_pool_t *p, const leads_mapping_t *m,
     json_t *v = body_get(b, origin_path(p, m, target, out));
 
     if (v != NULL && b->form != NULL) {
-        v = form_typed(p, field_def_find(fields, name), v);
+        v = form_typed(p, leads_field_def_find(fields, name), v);
     }
     if (v != NULL && !json_is_null(v)) {
         json_object_set(data, name, v);

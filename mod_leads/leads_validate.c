@@ -180,8 +180,8 @@ static void check_unknown_fields(apr_pool_t *p, json_t *body,
     }
 }
 
-static const leads_field_def_t *
-field_def_find(const apr_array_header_t *fields, const char *name)
+const leads_field_def_t *
+leads_field_def_find(const apr_array_header_t *fields, const char *name)
 {
     int i;
 
@@ -318,7 +318,7 @@ static void check_data_values(apr_pool_t *p, json_t *data,
     json_t *v;
 
     json_object_foreach(data, key, v) {
-        def = field_def_find(fields, key);
+        def = leads_field_def_find(fields, key);
         if (def == NULL) {
             APR_ARRAY_PUSH(out->ignored, const char *) =
                 apr_pstrcat(p, "data.", key, NULL);

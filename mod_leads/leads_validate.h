@@ -55,6 +55,10 @@ int leads_validate_lead(apr_pool_t *p, json_t *body,
                         const leads_validate_opts_t *opts,
                         leads_lead_t *out, apr_array_header_t *problems);
 
+/* The firm field named `name` (exact match), or NULL. */
+const leads_field_def_t *leads_field_def_find(const apr_array_header_t *fields,
+                                              const char *name);
+
 /* Parse a field type name ("text", …); returns -1 when unknown. */
 int leads_field_type_parse(const char *name);
 const char *leads_field_type_name(leads_field_type_e type);

@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <apr_strings.h>
 #include <apr_dbd.h>
@@ -137,6 +139,25 @@ static int db_failed(leadsctl_db_t *db, int rv)
     return rv ? rv : -1;
 }
 
+/* root working on a SQLite file that httpd's user owns becomes that user
+ * first, so every file SQLite makes beside it (-wal, -shm, -journal) stays
+ * writable by httpd. */
+static apr_status_t sqlite_become_owner(const char *path, const char **error,
+                                        apr_pool_t *p)
+{
+    struct stat st;
+
+    if (geteuid() != 0 || stat(path, &st) != 0 || st.st_uid == 0) {
+        return APR_SUCCESS;
+    }
+    if (setgid(st.st_gid) != 0 || setuid(st.st_uid) != 0) {
+        *error = apr_psprintf(p, "cannot switch to the owner (uid %ld) of %s",
+                              (long)st.st_uid, path);
+        return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
+}
+
 apr_status_t leadsctl_db_open(apr_pool_t *p, const char *driver,
                               const char *params, leadsctl_db_t **out,
                               const char **error)
@@ -163,6 +184,10 @@ apr_status_t leadsctl_db_open(apr_pool_t *p, const char *driver,
         *error = apr_psprintf(p, "cannot load the apr_dbd %s driver "
                               "(is libaprutil1-dbd-%s installed?)",
                               driver, driver);
+        return rv;
+    }
+    if (strcmp(driver, "sqlite3") == 0
+        && (rv = sqlite_become_owner(params, error, p)) != APR_SUCCESS) {
         return rv;
     }
     rv = apr_dbd_open_ex(db->driver, p, params, &db->handle, &err);
