@@ -18,7 +18,8 @@ CORE_SRC  := $(addprefix $(SRC)/, leads_text.c leads_contact.c leads_phone.c \
                leads_form.c leads_mapping.c)
 
 # The module: httpd glue around the core.
-MOD_SRC   := $(addprefix $(SRC)/, mod_leads.c leads_config.c leads_handler.c leads_ingest.c \
+MOD_SRC   := $(addprefix $(SRC)/, mod_leads.c leads_config.c leads_handler.c leads_body.c \
+               leads_idempotency.c leads_ingest.c \
                leads_respond.c leads_db.c leads_store.c leads_profile.c leads_shm.c \
                leads_maint.c leads_outbox.c leads_deliver.c leads_status.c) \
              $(CORE_SRC)

@@ -1,5 +1,8 @@
-/* POST /api/leads in API mode: each step either fills the request context
- * or returns an error value; only leads_handler() writes the response. */
+/* POST /api/leads: the order of the steps, authentication, validation and
+ * the create. The body is read in leads_body.c, Idempotency-Key handled in
+ * leads_idempotency.c, ingestion mode in leads_ingest.c; each step fills
+ * the request context or returns an error value, and only leads_handler()
+ * writes the response. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,9 +32,6 @@
 #include "mod_leads.h"
 
 APLOG_USE_MODULE(leads);
-
-/* Deeper JSON than this is refused: a lead is two levels deep. */
-#define LEADS_MAX_JSON_DEPTH 32
 
 int leads_fail(leads_ctx_t *ctx, leads_err_e code, const char *message)
 {
@@ -187,226 +187,6 @@ static int check_rate(leads_ctx_t *ctx)
     return 0;
 }
 
-/* Is `ct` the media type `want` (any case, parameters allowed)? */
-static int media_type_is(const char *ct, const char *want)
-{
-    apr_size_t n = strlen(want);
-
-    while (*ct == ' ' || *ct == '\t') {
-        ct++;
-    }
-    return strncasecmp(ct, want, n) == 0
-           && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '
-               || ct[n] == '\t');
-}
-
-/* JSON always; a form body only as an inbound webhook (SPEC §6). */
-static int check_content_type(leads_ctx_t *ctx)
-{
-    const char *ct = apr_table_get(ctx->r->headers_in, "Content-Type");
-
-    if (ct && media_type_is(ct, "application/json")) {
-        return 0;
-    }
-    if (ct && ctx->mode == LEADS_MODE_INGEST
-        && media_type_is(ct, "application/x-www-form-urlencoded")) {
-        ctx->form = 1;
-        return 0;
-    }
-    return leads_fail(ctx, LEADS_ERR_UNSUPPORTED_MEDIA_TYPE,
-                      ctx->mode == LEADS_MODE_INGEST
-                      ? "Send the body as application/json or "
-                        "application/x-www-form-urlencoded."
-                      : NULL);
-}
-
-/* Read the whole body, refusing it as soon as it passes the limit. */
-static int read_body(leads_ctx_t *ctx, char **buf, apr_size_t *len)
-{
-    request_rec *r = ctx->r;
-    apr_off_t max = ctx->cfg->max_body, total = 0;
-    const char *cl = apr_table_get(r->headers_in, "Content-Length");
-    apr_bucket_brigade *bb, *body;
-    apr_status_t rv;
-    int seen_eos = 0;
-
-    if (cl) {
-        apr_off_t n;
-        char *end;
-
-        if (apr_strtoff(&n, cl, &end, 10) == APR_SUCCESS && *end == '\0'
-            && n > max) {
-            return leads_fail(ctx, LEADS_ERR_PAYLOAD_TOO_LARGE, NULL);
-        }
-    }
-    ctx->body_read = 1;
-    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    body = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    while (!seen_eos) {
-        apr_bucket *b;
-
-        rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
-                            APR_BLOCK_READ, HUGE_STRING_LEN);
-        if (rv != APR_SUCCESS) {
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, LEADSLOGNO(00041)
-                          "cannot read the request body");
-            return leads_fail(ctx, LEADS_ERR_INVALID_JSON,
-                        "The request body could not be read.");
-        }
-        while (!APR_BRIGADE_EMPTY(bb)) {
-            b = APR_BRIGADE_FIRST(bb);
-            if (APR_BUCKET_IS_EOS(b)) {
-                seen_eos = 1;
-            }
-            if (APR_BUCKET_IS_METADATA(b)) {
-                apr_bucket_delete(b);
-                continue;
-            }
-            total += b->length;
-            if (total > max) {
-                apr_brigade_cleanup(bb);
-                return leads_fail(ctx, LEADS_ERR_PAYLOAD_TOO_LARGE, NULL);
-            }
-            APR_BUCKET_REMOVE(b);
-            apr_bucket_setaside(b, r->pool);
-            APR_BRIGADE_INSERT_TAIL(body, b);
-        }
-    }
-    rv = apr_brigade_pflatten(body, buf, len, r->pool);
-    apr_brigade_destroy(body);
-    if (rv != APR_SUCCESS) {
-        return leads_fail(ctx, LEADS_ERR_INTERNAL, NULL);
-    }
-    return 0;
-}
-
-static apr_status_t decref_json(void *data)
-{
-    json_decref(data);
-    return APR_SUCCESS;
-}
-
-static int parse_form(leads_ctx_t *ctx)
-{
-    if (leads_form_parse(ctx->r->pool, ctx->raw, ctx->raw_len,
-                         &ctx->form_body) != APR_SUCCESS) {
-        return leads_fail(ctx, LEADS_ERR_INVALID_JSON,
-                          "The form body is not valid: bad percent-encoding, "
-                          "a NUL byte or invalid UTF-8.");
-    }
-    return 0;
-}
-
-static int parse_body(leads_ctx_t *ctx)
-{
-    char *buf;
-    json_error_t jerr;
-
-    if (read_body(ctx, &buf, &ctx->raw_len)) {
-        return 1;
-    }
-    ctx->raw = buf;
-    if (ctx->form) {
-        return parse_form(ctx);
-    }
-    ctx->body = json_loadb(buf, ctx->raw_len,
-                           JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-    if (!ctx->body) {
-        return leads_fail(ctx, LEADS_ERR_INVALID_JSON,
-                          apr_psprintf(ctx->r->pool, "The body is not valid "
-                                       "JSON: %s (at character %d).",
-                                       jerr.text, jerr.position));
-    }
-    apr_pool_cleanup_register(ctx->r->pool, ctx->body, decref_json,
-                              apr_pool_cleanup_null);
-    if (!json_is_object(ctx->body)) {
-        return leads_fail(ctx, LEADS_ERR_INVALID_JSON,
-                          "The body must be a JSON object.");
-    }
-    if (leads_json_depth(ctx->body) > LEADS_MAX_JSON_DEPTH) {
-        return leads_fail(ctx, LEADS_ERR_INVALID_JSON,
-                          "The body is nested too deeply.");
-    }
-    ctx->lead_in = ctx->body;
-    return 0;
-}
-
-/* SPEC §5: 1-255 printable ASCII characters, scoped to the firm. */
-static int check_idempotency_key(leads_ctx_t *ctx)
-{
-    request_rec *r = ctx->r;
-    const char *key = apr_table_get(r->headers_in, "Idempotency-Key");
-    const unsigned char *c;
-    apr_size_t len;
-
-    if (!key) {
-        return 0;
-    }
-    len = strlen(key);
-    for (c = (const unsigned char *)key; *c; c++) {
-        if (*c < 0x20 || *c > 0x7e) {
-            break;
-        }
-    }
-    if (len < 1 || len > 255 || *c) {
-        return leads_fail(ctx, LEADS_ERR_INVALID_IDEMPOTENCY_KEY, NULL);
-    }
-    ctx->idem.scope = ctx->mode == LEADS_MODE_API
-                      ? apr_pstrcat(r->pool, "firm:", ctx->firm_id, NULL)
-                      : apr_pstrcat(r->pool, "source:", ctx->source.id, NULL);
-    ctx->idem.key_hash = leads_sha256_hex(r->pool, key, len);
-    return 0;
-}
-
-/* The answer stored for this key, if any: replayed when the body is the
- * same (canonically), refused when it is not. */
-static int answer_from_record(leads_ctx_t *ctx, const leads_idem_t *found)
-{
-    if (strcmp(found->fingerprint, ctx->idem.fingerprint) != 0) {
-        return leads_fail(ctx, LEADS_ERR_IDEMPOTENCY_KEY_REUSED, NULL);
-    }
-    ctx->replayed = 1;
-    if (found->ignored && *found->ignored) {
-        apr_table_setn(ctx->r->err_headers_out, "Lawfficient-Ignored-Fields",
-                       found->ignored);
-    }
-    return leads_answer(ctx, found->status, found->body);
-}
-
-/* SHA-256 of the body's canonical form: JSON with keys sorted and no
- * white space, so a re-serialised retry still matches; a form as sent. */
-static const char *fingerprint(leads_ctx_t *ctx)
-{
-    apr_pool_t *p = ctx->r->pool;
-    const char *canonical;
-    apr_size_t len;
-    char *text;
-
-    if (ctx->form) {
-        return leads_sha256_hex(p, ctx->raw, ctx->raw_len);
-    }
-    text = json_dumps(ctx->body, JSON_COMPACT | JSON_SORT_KEYS);
-    if (!text) {
-        return NULL;
-    }
-    len = strlen(text);
-    canonical = leads_sha256_hex(p, text, len);
-    free(text);
-    return canonical;
-}
-
-/* The key is claimed inside the create's transaction, so the common case
- * costs no extra round trip; a conflict there looks the record up. */
-static int prepare_idempotency(leads_ctx_t *ctx)
-{
-    if (!ctx->idem.key_hash) {
-        return 0;
-    }
-    ctx->idem.fingerprint = fingerprint(ctx);
-    return ctx->idem.fingerprint ? 0 : leads_fail(ctx, LEADS_ERR_INTERNAL,
-                                                   NULL);
-}
-
 static void set_ignored_header(leads_ctx_t *ctx)
 {
     const apr_array_header_t *ignored = ctx->lead.ignored;
@@ -415,42 +195,6 @@ static void set_ignored_header(leads_ctx_t *ctx)
         apr_table_setn(ctx->r->err_headers_out, "Lawfficient-Ignored-Fields",
                        apr_array_pstrcat(ctx->r->pool, ignored, ','));
     }
-}
-
-/* The key is taken: by a request that has finished (answer as it did, or
- * refuse a different body), or by an expired record, deleted by the
- * lookup (return 0: create again). */
-static int answer_after_conflict(leads_ctx_t *ctx)
-{
-    leads_idem_t found;
-    apr_status_t rv = leads_store_idem_get(ctx->db, ctx->idem.scope,
-                                           ctx->idem.key_hash, apr_time_now(),
-                                           &found);
-
-    if (rv == LEADS_DB_NOT_FOUND) {
-        return 0;
-    }
-    if (rv != APR_SUCCESS) {
-        return leads_fail_db(ctx, rv);
-    }
-    return answer_from_record(ctx, &found);
-}
-
-/* A request that fails now may still repeat one that succeeded with this
- * key: the remembered answer (or idempotency_key_reused) wins over the new
- * error. Only failing requests pay for this lookup. */
-static int answer_if_key_known(leads_ctx_t *ctx)
-{
-    leads_error_t err = ctx->err;
-
-    if (!ctx->idem.key_hash || !ctx->idem.fingerprint) {
-        return 0;
-    }
-    if (answer_after_conflict(ctx)) {
-        return 1;
-    }
-    ctx->err = err;                     /* nothing remembered: the error */
-    return 0;
 }
 
 static int validate(leads_ctx_t *ctx)
@@ -490,11 +234,13 @@ static int validate(leads_ctx_t *ctx)
         }
         ctx->err.details = problems;
         leads_fail(ctx, LEADS_ERR_INVALID_REQUEST, NULL);
-        return answer_if_key_known(ctx) || 1;
+        leads_answer_if_key_known(ctx);
+        return 1;
     }
     if (!ctx->profile->stage_id) {
         leads_fail(ctx, LEADS_ERR_NO_OPEN_STAGE, NULL);
-        return answer_if_key_known(ctx) || 1;
+        leads_answer_if_key_known(ctx);
+        return 1;
     }
     return 0;
 }
@@ -638,7 +384,7 @@ static int create_lead(leads_ctx_t *ctx)
         rv = leads_store_create_lead(ctx->db, &n);
     }
     if (rv == LEADS_DB_CONFLICT) {
-        if (answer_after_conflict(ctx)) {
+        if (leads_answer_after_conflict(ctx)) {
             return 1;
         }
         /* the record had expired and is gone now: once more */
@@ -659,27 +405,6 @@ static int create_lead(leads_ctx_t *ctx)
     return 1;
 }
 
-/* An error before the body was read: read a small body away so the
- * connection can be kept; close it rather than read a large one. */
-static void drop_unread_body(leads_ctx_t *ctx)
-{
-    request_rec *r = ctx->r;
-    const char *cl = apr_table_get(r->headers_in, "Content-Length");
-    apr_off_t n = 0;
-    char *end;
-
-    if (ctx->body_read && ctx->err.code != LEADS_ERR_PAYLOAD_TOO_LARGE) {
-        return;
-    }
-    if (ctx->err.code == LEADS_ERR_PAYLOAD_TOO_LARGE
-        || apr_table_get(r->headers_in, "Transfer-Encoding")
-        || (cl && (apr_strtoff(&n, cl, &end, 10) != APR_SUCCESS
-                   || n > ctx->cfg->max_body))
-        || ap_discard_request_body(r) != OK) {
-        r->connection->keepalive = AP_CONN_CLOSE;
-    }
-}
-
 int leads_handler(request_rec *r)
 {
     leads_ctx_t ctx;
@@ -695,13 +420,13 @@ int leads_handler(request_rec *r)
     /* Each step returns non-zero when it has the answer or an error. */
     if (!(check_path(&ctx) || check_method(&ctx) || check_tls(&ctx)
           || authenticate(&ctx) || check_rate(&ctx)
-          || check_idempotency_key(&ctx) || check_content_type(&ctx)
-          || parse_body(&ctx) || prepare_idempotency(&ctx) || validate(&ctx)
+          || leads_check_idempotency_key(&ctx) || leads_check_content_type(&ctx)
+          || leads_parse_body(&ctx) || leads_prepare_idempotency(&ctx) || validate(&ctx)
           || dedupe_known(&ctx) || create_lead(&ctx))) {
         leads_fail(&ctx, LEADS_ERR_INTERNAL, NULL);   /* no step answered */
     }
     if (!ctx.answer) {
-        drop_unread_body(&ctx);
+        leads_drop_unread_body(&ctx);
         return leads_respond_error(r, &ctx.err);
     }
     if (ctx.replayed) {

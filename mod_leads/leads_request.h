@@ -54,4 +54,20 @@ int leads_fail_db(leads_ctx_t *ctx, apr_status_t rv);
 /* Set the answer: `status` and JSON text. Returns 1 (the step answered). */
 int leads_answer(leads_ctx_t *ctx, int status, const char *text);
 
+/* leads_body.c: the media type (JSON; a form too in ingestion mode), the
+ * body read under LeadsMaxBodySize and parsed; after an early error, the
+ * unread body is drained or the connection closed. */
+int leads_check_content_type(leads_ctx_t *ctx);
+int leads_parse_body(leads_ctx_t *ctx);
+void leads_drop_unread_body(leads_ctx_t *ctx);
+
+/* leads_idempotency.c: the header's syntax and scope; the fingerprint; the
+ * remembered answer when the key is taken (0 when the record had expired
+ * and is gone); and, for a request that fails, the remembered answer if
+ * the key was used before. */
+int leads_check_idempotency_key(leads_ctx_t *ctx);
+int leads_prepare_idempotency(leads_ctx_t *ctx);
+int leads_answer_after_conflict(leads_ctx_t *ctx);
+int leads_answer_if_key_known(leads_ctx_t *ctx);
+
 #endif

@@ -1,0 +1,183 @@
+/* The request body: its media type, reading it under LeadsMaxBodySize,
+ * and parsing it as JSON or as a form. */
+#include <string.h>
+
+#include "httpd.h"
+#include "apr_strings.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "util_filter.h"
+
+#include "leads_request.h"
+#include "mod_leads.h"
+
+APLOG_USE_MODULE(leads);
+
+/* Deeper JSON than this is refused: a lead is two levels deep. */
+#define LEADS_MAX_JSON_DEPTH 32
+
+/* Is `ct` the media type `want` (any case, parameters allowed)? */
+static int media_type_is(const char *ct, const char *want)
+{
+    apr_size_t n = strlen(want);
+
+    while (*ct == ' ' || *ct == '\t') {
+        ct++;
+    }
+    return strncasecmp(ct, want, n) == 0
+           && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '
+               || ct[n] == '\t');
+}
+
+/* JSON always; a form body only as an inbound webhook (SPEC §6). */
+int leads_check_content_type(leads_ctx_t *ctx)
+{
+    const char *ct = apr_table_get(ctx->r->headers_in, "Content-Type");
+
+    if (ct && media_type_is(ct, "application/json")) {
+        return 0;
+    }
+    if (ct && ctx->mode == LEADS_MODE_INGEST
+        && media_type_is(ct, "application/x-www-form-urlencoded")) {
+        ctx->form = 1;
+        return 0;
+    }
+    return leads_fail(ctx, LEADS_ERR_UNSUPPORTED_MEDIA_TYPE,
+                      ctx->mode == LEADS_MODE_INGEST
+                      ? "Send the body as application/json or "
+                        "application/x-www-form-urlencoded."
+                      : NULL);
+}
+
+/* Read the whole body, refusing it as soon as it passes the limit. */
+static int read_body(leads_ctx_t *ctx, char **buf, apr_size_t *len)
+{
+    request_rec *r = ctx->r;
+    apr_off_t max = ctx->cfg->max_body, total = 0;
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    apr_bucket_brigade *bb, *body;
+    apr_status_t rv;
+    int seen_eos = 0;
+
+    if (cl) {
+        apr_off_t n;
+        char *end;
+
+        if (apr_strtoff(&n, cl, &end, 10) == APR_SUCCESS && *end == '\0'
+            && n > max) {
+            return leads_fail(ctx, LEADS_ERR_PAYLOAD_TOO_LARGE, NULL);
+        }
+    }
+    ctx->body_read = 1;
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    body = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    while (!seen_eos) {
+        apr_bucket *b;
+
+        rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
+                            APR_BLOCK_READ, HUGE_STRING_LEN);
+        if (rv != APR_SUCCESS) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, LEADSLOGNO(00041)
+                          "cannot read the request body");
+            return leads_fail(ctx, LEADS_ERR_INVALID_JSON,
+                        "The request body could not be read.");
+        }
+        while (!APR_BRIGADE_EMPTY(bb)) {
+            b = APR_BRIGADE_FIRST(bb);
+            if (APR_BUCKET_IS_EOS(b)) {
+                seen_eos = 1;
+            }
+            if (APR_BUCKET_IS_METADATA(b)) {
+                apr_bucket_delete(b);
+                continue;
+            }
+            total += b->length;
+            if (total > max) {
+                apr_brigade_cleanup(bb);
+                return leads_fail(ctx, LEADS_ERR_PAYLOAD_TOO_LARGE, NULL);
+            }
+            APR_BUCKET_REMOVE(b);
+            apr_bucket_setaside(b, r->pool);
+            APR_BRIGADE_INSERT_TAIL(body, b);
+        }
+    }
+    rv = apr_brigade_pflatten(body, buf, len, r->pool);
+    apr_brigade_destroy(body);
+    if (rv != APR_SUCCESS) {
+        return leads_fail(ctx, LEADS_ERR_INTERNAL, NULL);
+    }
+    return 0;
+}
+
+static apr_status_t decref_json(void *data)
+{
+    json_decref(data);
+    return APR_SUCCESS;
+}
+
+static int parse_form(leads_ctx_t *ctx)
+{
+    if (leads_form_parse(ctx->r->pool, ctx->raw, ctx->raw_len,
+                         &ctx->form_body) != APR_SUCCESS) {
+        return leads_fail(ctx, LEADS_ERR_INVALID_JSON,
+                          "The form body is not valid: bad percent-encoding, "
+                          "a NUL byte or invalid UTF-8.");
+    }
+    return 0;
+}
+
+int leads_parse_body(leads_ctx_t *ctx)
+{
+    char *buf;
+    json_error_t jerr;
+
+    if (read_body(ctx, &buf, &ctx->raw_len)) {
+        return 1;
+    }
+    ctx->raw = buf;
+    if (ctx->form) {
+        return parse_form(ctx);
+    }
+    ctx->body = json_loadb(buf, ctx->raw_len,
+                           JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    if (!ctx->body) {
+        return leads_fail(ctx, LEADS_ERR_INVALID_JSON,
+                          apr_psprintf(ctx->r->pool, "The body is not valid "
+                                       "JSON: %s (at character %d).",
+                                       jerr.text, jerr.position));
+    }
+    apr_pool_cleanup_register(ctx->r->pool, ctx->body, decref_json,
+                              apr_pool_cleanup_null);
+    if (!json_is_object(ctx->body)) {
+        return leads_fail(ctx, LEADS_ERR_INVALID_JSON,
+                          "The body must be a JSON object.");
+    }
+    if (leads_json_depth(ctx->body) > LEADS_MAX_JSON_DEPTH) {
+        return leads_fail(ctx, LEADS_ERR_INVALID_JSON,
+                          "The body is nested too deeply.");
+    }
+    ctx->lead_in = ctx->body;
+    return 0;
+}
+
+/* An error before the body was read: read a small body away so the
+ * connection can be kept; close it rather than read a large one. */
+void leads_drop_unread_body(leads_ctx_t *ctx)
+{
+    request_rec *r = ctx->r;
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    apr_off_t n = 0;
+    char *end;
+
+    if (ctx->body_read && ctx->err.code != LEADS_ERR_PAYLOAD_TOO_LARGE) {
+        return;
+    }
+    if (ctx->err.code == LEADS_ERR_PAYLOAD_TOO_LARGE
+        || apr_table_get(r->headers_in, "Transfer-Encoding")
+        || (cl && (apr_strtoff(&n, cl, &end, 10) != APR_SUCCESS
+                   || n > ctx->cfg->max_body))
+        || ap_discard_request_body(r) != OK) {
+        r->connection->keepalive = AP_CONN_CLOSE;
+    }
+}
+
