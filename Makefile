@@ -7,15 +7,16 @@ PREFIX    ?= /usr/local
 .DEFAULT_GOAL := all
 
 include apxs.mk
+include fuzz.mk
 
 # Debian packages: what building and `make run` need, and what tests add.
 DEPS_RUN  := apache2 apache2-dev libapr1-dev libaprutil1-dev \
              libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql libaprutil1-dbd-mysql \
              libjansson-dev libssl-dev libcurl4-openssl-dev sqlite3 gcc make
 DEPS_TEST := $(DEPS_RUN) postgresql mariadb-server mariadb-client \
-             perl libjson-pp-perl curl
+             perl libjson-pp-perl curl wrk
 
-.PHONY: all build deps deps-test run test unit install clean
+.PHONY: all build deps deps-test run test unit install clean bench fuzz
 
 all: build
 
@@ -34,6 +35,9 @@ run: deps build
 
 test: deps-test build unit
 	@sh t/run-tests.sh
+
+bench: deps-test build
+	@sh t/bench/run.sh
 
 install: build
 	$(APXS) -i -n leads $(MODULE)

@@ -21,7 +21,8 @@ CORE_SRC  := $(addprefix $(SRC)/, leads_text.c leads_contact.c leads_phone.c \
 MOD_SRC   := $(addprefix $(SRC)/, mod_leads.c leads_config.c leads_handler.c leads_body.c \
                leads_idempotency.c leads_ingest.c \
                leads_respond.c leads_db.c leads_store.c leads_profile.c leads_shm.c \
-               leads_maint.c leads_outbox.c leads_deliver.c leads_status.c) \
+               leads_maint.c leads_outbox.c leads_deliver.c leads_status.c \
+               leads_redact.c) \
              $(CORE_SRC)
 
 CTL_SRC   := $(addprefix $(SRC)/, leadsctl.c leadsctl_db.c leadsctl_out.c leadsctl_firm.c leadsctl_key.c leadsctl_source.c leadsctl_webhook.c) $(CORE_SRC) \

@@ -1,8 +1,8 @@
 /* Webhook delivery (SPEC §7) on the watchdog thread of one child per host.
  *
- * Each call (every 100 ms) runs a slice of at most DELIVER_SLICE: pull
- * wake-ups from the ring and, every LeadsWebhookPollInterval, due or
- * orphaned rows from the outbox; lease each in the database; send up to
+ * Each call (every 100 ms) runs a slice of at most DELIVER_SLICE: a wake-up
+ * in the ring, or every LeadsWebhookPollInterval, looks for due or orphaned
+ * rows in the outbox; lease each in the database; send up to
  * LeadsWebhookConcurrency at once on one libcurl multi handle (connections
  * are reused across slices); record every attempt. Transfers in flight
  * carry over between slices. Whatever this thread loses (a crash, a
@@ -21,6 +21,7 @@
 #include "leads_config.h"
 #include "leads_db.h"
 #include "leads_deliver.h"
+#include "leads_maint.h"
 #include "leads_outbox.h"
 #include "leads_shm.h"
 #include "leads_sign.h"
@@ -30,7 +31,8 @@ APLOG_USE_MODULE(leads);
 
 #define DELIVER_SLICE       apr_time_from_msec(200)
 #define POLL_STEP_MS        20
-#define LEASE_SLACK         apr_time_from_sec(60)
+#define IDLE_STEP           apr_time_from_msec(5)
+#define LEASE_SLACK         apr_time_from_sec(15)
 #define RESPONSE_CAP        (1024 * 1024)
 
 /* One attempt on its way. */
@@ -63,6 +65,15 @@ typedef struct {
 } deliverer_t;
 
 static deliverer_t *dlv;
+
+/* The slice's database connection, opened at its first use: an idle
+ * deliverer holds none. NULL while the database is away or the child is
+ * exiting; in-flight transfers still finish then. */
+typedef struct {
+    apr_pool_t *pool;
+    leads_db_t *db;
+    int entered, tried;
+} slice_db_t;
 
 apr_status_t leads_deliver_global_init(server_rec *s)
 {
@@ -289,30 +300,65 @@ static void transfer_done(leads_db_t *db, CURL *easy, CURLcode rc)
     transfer_free(t);
 }
 
-static void collect_finished(leads_db_t *db)
+static leads_db_t *slice_db(slice_db_t *sd)
+{
+    if (!sd->tried) {
+        sd->tried = 1;
+        sd->entered = leads_maint_db_enter();
+        if (!sd->entered
+            || leads_db_open(sd->pool, dlv->s, &sd->db) != APR_SUCCESS) {
+            sd->db = NULL;
+        }
+    }
+    return sd->db;
+}
+
+static void slice_db_done(slice_db_t *sd)
+{
+    leads_db_close(sd->db);
+    if (sd->entered) {
+        leads_maint_db_leave();
+    }
+}
+
+static void collect_finished(slice_db_t *sd)
 {
     CURLMsg *msg;
     int left;
 
     while ((msg = curl_multi_info_read(dlv->multi, &left)) != NULL) {
         if (msg->msg == CURLMSG_DONE) {
-            transfer_done(db, msg->easy_handle, msg->data.result);
+            transfer_done(slice_db(sd), msg->easy_handle, msg->data.result);
         }
     }
 }
 
-/* New work for the free transfer slots: wake-ups first, then the sweep. */
-static void start_more(leads_db_t *db, apr_time_t now)
+/* The ring's entries are wake-ups (event ids whose rows just committed):
+ * any of them makes the outbox due now. */
+static int woken(void)
 {
     char id[LEADS_RING_ID_SIZE];
+    int any = 0;
+
+    while (leads_shm_ring_pop(id) == APR_SUCCESS) {
+        any = 1;
+    }
+    return any;
+}
+
+/* New work for the free transfer slots from the outbox: due rows, and
+ * rows whose lease expired (a crashed or restarted deliverer). */
+static void start_more(slice_db_t *sd, apr_time_t now)
+{
     apr_array_header_t *due;
+    leads_db_t *db;
     int i;
 
-    while (dlv->in_flight < dlv->cfg->wh_concurrency
-           && leads_shm_ring_pop(id) == APR_SUCCESS) {
-        transfer_start(db, id);
+    if (woken()) {
+        dlv->next_sweep = now;
     }
-    if (now < dlv->next_sweep || dlv->in_flight >= dlv->cfg->wh_concurrency) {
+    if (now < dlv->next_sweep || dlv->in_flight >= dlv->cfg->wh_concurrency
+        || !(db = slice_db(sd))) {
         return;
     }
     dlv->next_sweep = now + dlv->cfg->wh_poll;
@@ -328,29 +374,27 @@ static void start_more(leads_db_t *db, apr_time_t now)
     }
 }
 
+/* One slice: send what is due, and when idle keep an eye on the ring, so
+ * a new lead's webhook leaves within milliseconds, not at the next call. */
 static void deliverer_slice(apr_pool_t *pool)
 {
     apr_time_t deadline = apr_time_now() + DELIVER_SLICE;
-    leads_db_t *db = NULL;
+    slice_db_t sd = { pool, NULL, 0, 0 };
     int running;
 
-    if (leads_db_open(pool, dlv->s, &db) != APR_SUCCESS) {
-        db = NULL;                      /* in-flight work still finishes */
-    }
     do {
-        if (db) {
-            start_more(db, apr_time_now());
-        }
+        start_more(&sd, apr_time_now());
         if (dlv->in_flight == 0) {
-            break;
+            apr_sleep(IDLE_STEP);
+            continue;
         }
         curl_multi_perform(dlv->multi, &running);
-        collect_finished(db);
+        collect_finished(&sd);
         if (dlv->in_flight > 0) {
             curl_multi_poll(dlv->multi, NULL, 0, POLL_STEP_MS, NULL);
         }
     } while (apr_time_now() < deadline);
-    leads_db_close(db);
+    slice_db_done(&sd);
     leads_shm_stats_add(dlv->delivered, dlv->retried, dlv->failed,
                         dlv->in_flight);
     dlv->delivered = dlv->retried = dlv->failed = 0;

@@ -8,8 +8,8 @@
     "leads_key_by_hash", "leads_first_open_stage", "leads_fields", \
     "leads_members", "leads_lead_insert", "leads_idem_get", \
     "leads_idem_delete", "leads_idem_claim", "leads_idem_purge", \
-    "leads_source_by_hash", "leads_lead_by_external", "leads_endpoints", \
-    "leads_delivery_insert", "leads_delivery_due", "leads_delivery_lease", \
+    "leads_source_by_hash", "leads_lead_by_external", \
+    "leads_outbox_insert", "leads_delivery_due", "leads_delivery_lease", \
     "leads_delivery_load", "leads_delivery_finish", "leads_attempt_insert" }
 
 #define LEAD_COLUMNS \
@@ -19,6 +19,13 @@
 #define DELIVERY_COLUMNS \
     "(id, event_id, event_type, endpoint_id, firm_id, body, status, attempts," \
     " next_attempt_at, created_at, updated_at)"
+
+/* Endpoints subscribed to an event: "*" or a comma list naming it. The
+ * outbox rows are written from them in the create's own transaction, in
+ * one statement, so subscription changes apply to the very next lead. */
+#define SUBSCRIBED \
+    " AND (events = '*' OR events = %s OR events LIKE %s OR events LIKE %s" \
+    " OR events LIKE %s)"
 
 #define ATTEMPT_COLUMNS \
     "(id, delivery_id, attempt, started_at, duration_ms, http_status, error," \
@@ -43,15 +50,15 @@
     "DELETE FROM idempotency_keys WHERE scope = %s AND key_hash = %s" \
     " AND expires_at <= %s"
 
-/* From LEADS_SQL_SOURCE_BY_HASH to LEADS_SQL_ATTEMPT_INSERT. */
+/* From LEADS_SQL_SOURCE_BY_HASH to LEADS_SQL_ATTEMPT_INSERT; NEW_UUID is
+ * the dialect's expression for a random UUID, defined before each use. */
 #define INGEST_AND_WEBHOOK_PLAIN \
     "SELECT id, firm_id, name, mapping, enabled FROM sources" \
     " WHERE key_hash = %s", \
     "SELECT id FROM leads WHERE source_id = %s AND external_id = %s", \
-    "SELECT id, events FROM webhook_endpoints" \
-    " WHERE firm_id = %s AND enabled = 1", \
     "INSERT INTO webhook_deliveries " DELIVERY_COLUMNS \
-    " VALUES (%s, %s, %s, %s, %s, %s, 'pending', 0, %s, %s, %s)", \
+    " SELECT " NEW_UUID ", %s, %s, id, firm_id, %s, 'pending', 0, %s, %s, %s" \
+    " FROM webhook_endpoints WHERE firm_id = %s AND enabled = 1" SUBSCRIBED, \
     "SELECT id FROM webhook_deliveries WHERE status = 'pending'" \
     " AND next_attempt_at <= %s" \
     " AND (lease_until IS NULL OR lease_until < %s)" \
@@ -102,12 +109,11 @@ static const leads_dialect_t dialect_pgsql = {
         " WHERE key_hash = %s",
         "SELECT id FROM leads WHERE source_id = CAST(%s AS uuid)"
         " AND external_id = %s",
-        "SELECT id, events FROM webhook_endpoints"
-        " WHERE firm_id = CAST(%s AS uuid) AND enabled",
         "INSERT INTO webhook_deliveries " DELIVERY_COLUMNS
-        " VALUES (CAST(%s AS uuid), CAST(%s AS uuid), %s, CAST(%s AS uuid),"
-        " CAST(%s AS uuid), %s, 'pending', 0, CAST(%s AS timestamptz),"
-        " CAST(%s AS timestamptz), CAST(%s AS timestamptz))",
+        " SELECT gen_random_uuid(), CAST(%s AS uuid), %s, id, firm_id, %s,"
+        " 'pending', 0, CAST(%s AS timestamptz), CAST(%s AS timestamptz),"
+        " CAST(%s AS timestamptz) FROM webhook_endpoints"
+        " WHERE firm_id = CAST(%s AS uuid) AND enabled" SUBSCRIBED,
         "SELECT id FROM webhook_deliveries WHERE status = 'pending'"
         " AND next_attempt_at <= CAST(%s AS timestamptz)"
         " AND (lease_until IS NULL OR lease_until < CAST(%s AS timestamptz))"
@@ -133,6 +139,7 @@ static const leads_dialect_t dialect_pgsql = {
     LEADS_LABELS
 };
 
+#define NEW_UUID "UUID()"
 static const leads_dialect_t dialect_mysql = {
     "mysql", "START TRANSACTION", LEADS_TIME_SQL_UTC, 0,
     { "SET NAMES utf8mb4", NULL }, 0, 0,
@@ -156,6 +163,13 @@ static const leads_dialect_t dialect_mysql = {
     LEADS_LABELS
 };
 
+#undef NEW_UUID
+/* A random (version 4) UUID from SQLite's randomblob(). */
+#define NEW_UUID \
+    "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' ||" \
+    " substr(hex(randomblob(2)), 2) || '-' ||" \
+    " substr('89ab', 1 + (abs(random()) %% 4), 1) ||" \
+    " substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))"
 static const leads_dialect_t dialect_sqlite3 = {
     "sqlite3", "BEGIN IMMEDIATE", LEADS_TIME_ISO_Z, 0,
     /* No busy_timeout: the driver holds one mutex per process around

@@ -18,8 +18,11 @@ typedef enum {
     LEADS_SQL_SOURCE_BY_HASH,   /* key hash -> id, firm_id, name, mapping,
                                    enabled */
     LEADS_SQL_LEAD_BY_EXTERNAL, /* source, external id -> lead id */
-    LEADS_SQL_ENDPOINTS,        /* firm -> id, events of enabled endpoints */
-    LEADS_SQL_DELIVERY_INSERT,  /* id, event, type, endpoint, firm, body, now */
+    LEADS_SQL_OUTBOX_INSERT,    /* one delivery per enabled endpoint of the
+                                   firm subscribed to the event: event id,
+                                   type, body, now x3, firm, type, and the
+                                   LIKE patterns "type,%", "%,type",
+                                   "%,type,%" (nrows = deliveries) */
     LEADS_SQL_DELIVERY_DUE,     /* now, now -> up to 100 ids due, unleased */
     LEADS_SQL_DELIVERY_LEASE,   /* owner, until, id, now, now (nrows 1 = ours) */
     LEADS_SQL_DELIVERY_LOAD,    /* id -> event_id, body, attempts, url, secret */

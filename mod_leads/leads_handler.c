@@ -21,6 +21,7 @@
 #include "leads_ingest.h"
 #include "leads_key.h"
 #include "leads_profile.h"
+#include "leads_redact.h"
 #include "leads_request.h"
 #include "leads_respond.h"
 #include "leads_shm.h"
@@ -151,7 +152,7 @@ static int authenticate(leads_ctx_t *ctx)
 {
     request_rec *r = ctx->r;
     const char *token = leads_bearer_token(r->pool,
-                            apr_table_get(r->headers_in, "Authorization"));
+                            leads_authorization(r));
     apr_status_t rv;
 
     if (!token) {
@@ -187,14 +188,45 @@ static int check_rate(leads_ctx_t *ctx)
     return 0;
 }
 
+/* A data key as a header value can hold: bytes other than letters, digits
+ * and "._-" are %XX-escaped, so no key can break or forge a header. */
+static const char *header_safe(apr_pool_t *p, const char *key)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = apr_palloc(p, strlen(key) * 3 + 1), *o = out;
+    const unsigned char *c;
+
+    for (c = (const unsigned char *)key; *c; c++) {
+        if (apr_isalnum(*c) || *c == '.' || *c == '_' || *c == '-') {
+            *o++ = (char)*c;
+        }
+        else {
+            *o++ = '%';
+            *o++ = hex[*c >> 4];
+            *o++ = hex[*c & 0x0f];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* Lawfficient-Ignored-Fields: data.a,data.b — the keys dropped (SPEC §4). */
 static void set_ignored_header(leads_ctx_t *ctx)
 {
     const apr_array_header_t *ignored = ctx->lead.ignored;
+    apr_array_header_t *safe;
+    int i;
 
-    if (ignored && ignored->nelts > 0) {
-        apr_table_setn(ctx->r->err_headers_out, "Lawfficient-Ignored-Fields",
-                       apr_array_pstrcat(ctx->r->pool, ignored, ','));
+    if (!ignored || ignored->nelts == 0) {
+        return;
     }
+    safe = apr_array_make(ctx->r->pool, ignored->nelts, sizeof(const char *));
+    for (i = 0; i < ignored->nelts; i++) {
+        APR_ARRAY_PUSH(safe, const char *) =
+            header_safe(ctx->r->pool, APR_ARRAY_IDX(ignored, i, const char *));
+    }
+    apr_table_setn(ctx->r->err_headers_out, "Lawfficient-Ignored-Fields",
+                   apr_array_pstrcat(ctx->r->pool, safe, ','));
 }
 
 static int validate(leads_ctx_t *ctx)
@@ -276,50 +308,23 @@ static json_t *lead_json(const leads_ctx_t *ctx, const char *id,
                      "data", l->data);
 }
 
-/* SPEC §7: one lead.created event, one outbox row per subscribed endpoint,
- * its `data` the 201 body as written (so it matches byte for byte). */
-static apr_status_t plan_deliveries(leads_ctx_t *ctx, leads_new_lead_t *n)
+/* SPEC §7: one lead.created event; its `data` is the lead as the API
+ * shows it, as written (so it matches byte for byte). The store writes one
+ * outbox row per subscribed endpoint with it. */
+static apr_status_t plan_event(leads_ctx_t *ctx, leads_new_lead_t *n)
 {
     request_rec *r = ctx->r;
-    const apr_array_header_t *endpoints = ctx->profile->endpoints;
-    apr_array_header_t *deliveries;
-    apr_status_t rv;
-    int i;
+    apr_status_t rv = leads_uuid_v7(r->pool, n->created_at, &n->event_id);
 
-    if (!endpoints || endpoints->nelts == 0) {
-        return APR_SUCCESS;
+    if (rv == APR_SUCCESS) {
+        n->event_body = apr_pstrcat(r->pool, "{\"id\":\"", n->event_id,
+                                    "\",\"type\":\"lead.created\","
+                                    "\"created_at\":\"",
+                                    leads_time_iso(r->pool, n->created_at),
+                                    "\",\"data\":", ctx->lead_text, "}",
+                                    NULL);
     }
-    rv = leads_uuid_v7(r->pool, n->created_at, &n->event_id);
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    n->event_body = apr_pstrcat(r->pool, "{\"id\":\"", n->event_id,
-                                "\",\"type\":\"lead.created\","
-                                "\"created_at\":\"",
-                                leads_time_iso(r->pool, n->created_at),
-                                "\",\"data\":", ctx->lead_text, "}", NULL);
-    deliveries = apr_array_make(r->pool, endpoints->nelts,
-                                sizeof(leads_delivery_t));
-    for (i = 0; i < endpoints->nelts && rv == APR_SUCCESS; i++) {
-        leads_delivery_t *d = apr_array_push(deliveries);
-
-        d->endpoint_id = APR_ARRAY_IDX(endpoints, i, const char *);
-        rv = leads_uuid_v7(r->pool, n->created_at, &d->id);
-    }
-    n->deliveries = deliveries;
     return rv;
-}
-
-/* After commit: the ring only speeds delivery up; the rows are the truth. */
-static void wake_deliverer(leads_ctx_t *ctx, const leads_new_lead_t *n)
-{
-    int i;
-
-    for (i = 0; n->deliveries && i < n->deliveries->nelts; i++) {
-        leads_shm_ring_push(ctx->r->server,
-                            APR_ARRAY_IDX(n->deliveries, i,
-                                          leads_delivery_t).id);
-    }
 }
 
 /* The answer for a new lead: the lead itself (API mode), or
@@ -379,7 +384,7 @@ static int create_lead(leads_ctx_t *ctx)
         n.idem = &ctx->idem;
     }
 
-    rv = plan_deliveries(ctx, &n);
+    rv = plan_event(ctx, &n);
     if (rv == APR_SUCCESS) {
         rv = leads_store_create_lead(ctx->db, &n);
     }
@@ -399,7 +404,10 @@ static int create_lead(leads_ctx_t *ctx)
     if (rv != APR_SUCCESS) {
         return leads_fail_db(ctx, rv);
     }
-    wake_deliverer(ctx, &n);
+    if (n.deliveries > 0) {
+        /* after commit: the ring only wakes the deliverer; rows are truth */
+        leads_shm_ring_push(r->server, n.event_id);
+    }
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, LEADSLOGNO(00042)
                   "lead %s created for firm %s", n.id, ctx->firm_id);
     return 1;

@@ -3,6 +3,7 @@
  * in bounded batches every minute, so no request ever pays for a scan.
  * mod_proxy_hcheck registers the same way. */
 #include "httpd.h"
+#include "apr_thread_mutex.h"
 #include "http_log.h"
 #include "mod_watchdog.h"
 
@@ -17,18 +18,67 @@ APLOG_USE_MODULE(leads);
 #define PURGE_INTERVAL      apr_time_from_sec(60)
 #define PURGE_MAX_BATCHES   10          /* x 1000 rows per round */
 
+/* mod_watchdog's thread outlives the child's pool, where mod_dbd keeps its
+ * connection pool: destroying that under a connection in use aborts the
+ * child (apr_reslist's assertion). A pre-cleanup of pchild, which runs
+ * before its subpools go, takes this lock for good. */
+static apr_thread_mutex_t *db_lock;
+static volatile int child_exiting;
+
 static APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *wd_get_instance;
 static APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *wd_register;
+
+static apr_status_t maint_child_exit(void *unused)
+{
+    (void)unused;
+    child_exiting = 1;
+    if (db_lock) {
+        apr_thread_mutex_lock(db_lock);     /* never released */
+    }
+    return APR_SUCCESS;
+}
+
+void leads_maint_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    if (apr_thread_mutex_create(&db_lock, APR_THREAD_MUTEX_DEFAULT,
+                                s->process->pool) != APR_SUCCESS) {
+        db_lock = NULL;
+    }
+    apr_pool_pre_cleanup_register(pchild, NULL, maint_child_exit);
+}
+
+int leads_maint_db_enter(void)
+{
+    if (child_exiting || !db_lock) {
+        return 0;
+    }
+    apr_thread_mutex_lock(db_lock);
+    if (child_exiting) {
+        apr_thread_mutex_unlock(db_lock);
+        return 0;
+    }
+    return 1;
+}
+
+void leads_maint_db_leave(void)
+{
+    apr_thread_mutex_unlock(db_lock);
+}
 
 /* Purge with the main server's database; `pool` is cleared after each
  * call, so the connection is closed before returning. */
 static void purge_idempotency(server_rec *s, apr_pool_t *pool)
 {
     leads_db_t *db;
-    apr_status_t rv = leads_db_open(pool, s, &db);
+    apr_status_t rv;
     int batch, purged = 0, total = 0;
 
+    if (!leads_maint_db_enter()) {
+        return;
+    }
+    rv = leads_db_open(pool, s, &db);
     if (rv != APR_SUCCESS) {
+        leads_maint_db_leave();
         ap_log_error(APLOG_MARK, APLOG_DEBUG, rv, s, LEADSLOGNO(00050)
                      "maintenance: no database connection, purge skipped");
         return;
@@ -44,6 +94,7 @@ static void purge_idempotency(server_rec *s, apr_pool_t *pool)
         }
     }
     leads_db_close(db);
+    leads_maint_db_leave();
     if (total > 0) {
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, LEADSLOGNO(00051)
                      "maintenance: purged %d expired Idempotency-Key records",

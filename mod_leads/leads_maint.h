@@ -11,4 +11,14 @@
  * Returns OK, logging a warning when mod_watchdog is missing. */
 int leads_maint_post_config(apr_pool_t *pconf, server_rec *s);
 
+/* child_init, after mod_dbd's: make the child's exit wait for the
+ * watchdog thread to give back its database connection. */
+void leads_maint_child_init(apr_pool_t *pchild, server_rec *s);
+
+/* Around every database use on the watchdog thread: 0 when the child is
+ * exiting (no database any more), else 1, and leads_maint_db_leave()
+ * must follow. */
+int leads_maint_db_enter(void);
+void leads_maint_db_leave(void);
+
 #endif

@@ -98,10 +98,7 @@ static apr_status_t load(request_rec *r, leads_db_t *db, apr_pool_t *p,
     if (rv == APR_SUCCESS) {
         rv = leads_store_members(db, p, firm_id, &prof->members);
     }
-    if (rv == APR_SUCCESS) {
-        rv = leads_store_endpoints(db, p, firm_id, "lead.created",
-                                   &prof->endpoints);
-    }
+
     (void)r;
     return rv;
 }

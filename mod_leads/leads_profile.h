@@ -1,7 +1,7 @@
 /* What a create needs to know about a firm: its first open stage, its data
- * fields, its members and its webhook endpoints for lead.created. Cached
- * per child for LeadsCacheTTL; keys and sources are never cached here, so
- * revocation is immediate. */
+ * fields and its members. Cached per child for LeadsCacheTTL (SPEC §2);
+ * keys, sources and webhook endpoints never are, so revocation and
+ * subscription changes are immediate. */
 #ifndef LEADS_PROFILE_H
 #define LEADS_PROFILE_H
 
@@ -15,7 +15,6 @@ typedef struct {
     const char *stage_name;
     apr_array_header_t *fields;         /* leads_field_def_t */
     apr_hash_t *members;                /* member id -> "" */
-    apr_array_header_t *endpoints;      /* ids of endpoints for lead.created */
 } leads_profile_t;
 
 /* child_init: the cache's pool and lock. */

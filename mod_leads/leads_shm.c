@@ -141,19 +141,19 @@ int leads_shm_rate_hit(request_rec *r, const char *key_id, int limit,
     return retry_after;
 }
 
-void leads_shm_ring_push(server_rec *s, const char *delivery_id)
+void leads_shm_ring_push(server_rec *s, const char *event_id)
 {
     apr_status_t rv;
 
     if (!lock()) {
         return;                         /* the sweep finds the row */
     }
-    rv = leads_ring_push(ring, delivery_id);
+    rv = leads_ring_push(ring, event_id);
     unlock();
     if (rv == APR_ENOSPC) {
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, LEADSLOGNO(00007)
-                     "webhook ring full: delivery %s waits for the sweep",
-                     delivery_id);
+                     "webhook ring full: event %s waits for the sweep",
+                     event_id);
     }
 }
 

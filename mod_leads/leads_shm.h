@@ -33,11 +33,11 @@ void leads_shm_child_init(apr_pool_t *pchild, server_rec *s);
 int leads_shm_rate_hit(request_rec *r, const char *key_id, int limit,
                        apr_interval_time_t window);
 
-/* Wake the deliverer for a committed delivery. A full ring drops only the
- * wake-up: the outbox sweep finds the row. */
-void leads_shm_ring_push(server_rec *s, const char *delivery_id);
+/* Wake the deliverer for an event whose outbox rows just committed. A full
+ * ring drops only the wake-up: the outbox sweep finds the rows. */
+void leads_shm_ring_push(server_rec *s, const char *event_id);
 
-/* Next delivery id for the deliverer; APR_EAGAIN when the ring is empty. */
+/* Next wake-up for the deliverer; APR_EAGAIN when the ring is empty. */
 apr_status_t leads_shm_ring_pop(char id[LEADS_RING_ID_SIZE]);
 
 /* Add to the deliverer's counters and set its in-flight gauge. */

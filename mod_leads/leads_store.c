@@ -336,35 +336,29 @@ static apr_status_t lead_insert(leads_db_t *db, const leads_new_lead_t *n)
     return rv;
 }
 
-static apr_status_t outbox_insert(leads_db_t *db, const leads_new_lead_t *n)
+/* The lead.created rows for every subscribed endpoint, in one statement. */
+static apr_status_t outbox_insert(leads_db_t *db, leads_new_lead_t *n)
 {
+    static const char event[] = "lead.created";
     const char *when = leads_db_time(db, n->created_at);
-    const char *args[9];
-    apr_status_t rv = APR_SUCCESS;
-    int i, nrows;
+    const char *args[11];
 
-    for (i = 0; n->deliveries && i < n->deliveries->nelts
-                && rv == APR_SUCCESS; i++) {
-        const leads_delivery_t *d = &APR_ARRAY_IDX(n->deliveries, i,
-                                                   leads_delivery_t);
-
-        args[0] = d->id;
-        args[1] = n->event_id;
-        args[2] = "lead.created";
-        args[3] = d->endpoint_id;
-        args[4] = n->firm_id;
-        args[5] = n->event_body;
-        args[6] = when;
-        args[7] = when;
-        args[8] = when;
-        rv = leads_db_query(db, LEADS_SQL_DELIVERY_INSERT, 9, args, &nrows);
-    }
-    return rv;
+    args[0] = n->event_id;
+    args[1] = event;
+    args[2] = n->event_body;
+    args[3] = args[4] = args[5] = when;
+    args[6] = n->firm_id;
+    args[7] = event;
+    args[8] = "lead.created,%";
+    args[9] = "%,lead.created";
+    args[10] = "%,lead.created,%";
+    return leads_db_query(db, LEADS_SQL_OUTBOX_INSERT, 11, args,
+                          &n->deliveries);
 }
 
 static apr_status_t create_work(leads_db_t *db, void *baton)
 {
-    const leads_new_lead_t *n = baton;
+    leads_new_lead_t *n = baton;
     apr_status_t rv = leads_db_begin(db);
 
     if (rv != APR_SUCCESS) {
@@ -388,73 +382,10 @@ static apr_status_t create_work(leads_db_t *db, void *baton)
     return rv;
 }
 
-apr_status_t leads_store_create_lead(leads_db_t *db, const leads_new_lead_t *n)
+apr_status_t leads_store_create_lead(leads_db_t *db, leads_new_lead_t *n)
 {
     /* A retry cannot insert twice: the lead id is the primary key. */
-    return leads_db_run(db, create_work, (void *)n);
-}
-
-/* An endpoint's `events`: "*" or a comma list of event types. */
-static int subscribed(const char *events, const char *event)
-{
-    apr_size_t n = strlen(event);
-    const char *e = events;
-
-    while (e && *e) {
-        while (*e == ' ') {
-            e++;
-        }
-        if ((e[0] == '*' && (e[1] == ',' || e[1] == '\0'))
-            || (strncmp(e, event, n) == 0 && (e[n] == ',' || e[n] == '\0'))) {
-            return 1;
-        }
-        e = strchr(e, ',');
-        e = e ? e + 1 : NULL;
-    }
-    return 0;
-}
-
-typedef struct {
-    apr_pool_t *p;
-    const char *firm_id;
-    const char *event;
-    apr_array_header_t *ids;
-} endpoints_baton_t;
-
-static apr_status_t endpoints_work(leads_db_t *db, void *baton)
-{
-    endpoints_baton_t *b = baton;
-    apr_pool_t *p = b->p, *tmp = leads_db_pool(db);
-    apr_dbd_results_t *res;
-    apr_dbd_row_t *row;
-    int n = 0;
-    apr_status_t rv = leads_db_select(db, LEADS_SQL_ENDPOINTS, 1, &b->firm_id,
-                                      &res);
-
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    b->ids = apr_array_make(p, 2, sizeof(const char *));
-    while ((row = leads_db_row(db, res, &n)) != NULL) {
-        const char *events = leads_db_column(db, tmp, row, 1);
-
-        if (subscribed(events ? events : "*", b->event)) {
-            APR_ARRAY_PUSH(b->ids, const char *) =
-                leads_db_column(db, p, row, 0);
-        }
-    }
-    return APR_SUCCESS;
-}
-
-apr_status_t leads_store_endpoints(leads_db_t *db, apr_pool_t *p,
-                                   const char *firm_id, const char *event,
-                                   apr_array_header_t **endpoint_ids)
-{
-    endpoints_baton_t b = { p, firm_id, event, NULL };
-    apr_status_t rv = leads_db_run(db, endpoints_work, &b);
-
-    *endpoint_ids = b.ids;
-    return rv;
+    return leads_db_run(db, create_work, n);
 }
 
 typedef struct {

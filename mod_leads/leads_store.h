@@ -56,12 +56,6 @@ apr_status_t leads_store_idem_get(leads_db_t *db, const char *scope,
 apr_status_t leads_store_idem_purge(leads_db_t *db, apr_time_t now,
                                     int *purged);
 
-/* One outbox row to write with the lead: a delivery to one endpoint. */
-typedef struct {
-    const char *id;
-    const char *endpoint_id;
-} leads_delivery_t;
-
 /* A lead ready to insert: everything the response shows. */
 typedef struct {
     const char *id;
@@ -73,21 +67,17 @@ typedef struct {
     const char *source_id;              /* ingestion mode, else NULL */
     const char *external_id;            /* dedupe key, or NULL */
     const leads_idem_t *idem;           /* stored with the lead, or NULL */
-    const char *event_id;               /* lead.created, when deliveries */
+    const char *event_id;               /* its lead.created event */
     const char *event_body;
-    const apr_array_header_t *deliveries;   /* leads_delivery_t, or NULL */
+    int deliveries;                     /* out: outbox rows written */
 } leads_new_lead_t;
 
-/* Insert the lead, its Idempotency-Key record and its outbox rows in one
- * transaction. LEADS_DB_CONFLICT: another request holds the key (this one
- * waited for it to finish: look the record up again). LEADS_DB_DUPLICATE:
- * the source already has a lead with this external id. */
-apr_status_t leads_store_create_lead(leads_db_t *db, const leads_new_lead_t *n);
-
-/* Ids of the firm's enabled webhook endpoints subscribed to `event`. */
-apr_status_t leads_store_endpoints(leads_db_t *db, apr_pool_t *p,
-                                   const char *firm_id, const char *event,
-                                   apr_array_header_t **endpoint_ids);
+/* Insert the lead, its Idempotency-Key record and one outbox row per
+ * subscribed endpoint in one transaction. LEADS_DB_CONFLICT: another
+ * request holds the key (this one waited for it to finish: look the record
+ * up again). LEADS_DB_DUPLICATE: the source already has a lead with this
+ * external id. */
+apr_status_t leads_store_create_lead(leads_db_t *db, leads_new_lead_t *n);
 
 /* An ingestion source looked up by the SHA-256 hex of its key. */
 typedef struct {

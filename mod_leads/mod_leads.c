@@ -9,10 +9,12 @@
 #include "http_config.h"
 #include "http_core.h"
 #include "http_log.h"
+#include "http_protocol.h"
 
 #include "leads_config.h"
 #include "leads_handler.h"
 #include "leads_profile.h"
+#include "leads_redact.h"
 #include "leads_shm.h"
 #include "leads_status.h"
 #include "leads_db.h"
@@ -51,6 +53,7 @@ static void leads_child_init(apr_pool_t *pchild, server_rec *s)
 {
     leads_shm_child_init(pchild, s);
     leads_profile_child_init(pchild, s);
+    leads_maint_child_init(pchild, s);
 }
 
 static void leads_register_hooks(apr_pool_t *p)
@@ -63,7 +66,10 @@ static void leads_register_hooks(apr_pool_t *p)
     ap_hook_pre_config(leads_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(leads_post_config, after_dbd, before_watchdog,
                         APR_HOOK_MIDDLE);
-    ap_hook_child_init(leads_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(leads_child_init, after_dbd, NULL, APR_HOOK_MIDDLE);
+    /* before anything can log the request's headers */
+    ap_hook_post_read_request(leads_redact_authorization, NULL, NULL,
+                              APR_HOOK_REALLY_FIRST);
     ap_hook_handler(leads_handler, NULL, NULL, APR_HOOK_MIDDLE);
     leads_status_register();
 }
