@@ -3,6 +3,7 @@
 -- its own, so each one is a real create (no replay, no dedupe).
 --
 -- Environment: BENCH_KEY (lak_ key), BENCH_MEMBER (assignee UUID),
+-- BENCH_NO_IDEM=1 (leave the Idempotency-Key out),
 -- BENCH_RUN (a tag unique to this wrk run: keys and emails stay unique
 -- across the runs of one bench).
 --
@@ -14,6 +15,8 @@
 local key = os.getenv("BENCH_KEY") or error("BENCH_KEY is not set")
 local member = os.getenv("BENCH_MEMBER") or error("BENCH_MEMBER is not set")
 local run = os.getenv("BENCH_RUN") or "run"
+-- BENCH_NO_IDEM=1: no Idempotency-Key, to measure what the key costs
+local no_idem = os.getenv("BENCH_NO_IDEM") == "1"
 
 local threads = {}
 
@@ -35,7 +38,9 @@ end
 function request()
     n = n + 1
     local id = run .. "-" .. tid .. "-" .. n
-    wrk.headers["Idempotency-Key"] = "bench-" .. id
+    if not no_idem then
+        wrk.headers["Idempotency-Key"] = "bench-" .. id
+    end
     local body = string.format(
         '{"first_name":"Ada","last_name":"Lovelace %d","email":"ada.%s@example.com",' ..
         '"phone":"+1 415 555 %04d","source":"bench","assignee_id":"%s",' ..
