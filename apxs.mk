@@ -15,7 +15,7 @@ BUILD     := build
 CORE_SRC  := $(addprefix $(SRC)/, leads_text.c leads_contact.c leads_phone.c \
                leads_validate.c leads_uuid.c leads_time.c leads_key.c \
                leads_ratelimit.c leads_dialect.c leads_sign.c leads_ring.c leads_addr.c leads_schedule.c \
-               leads_form.c leads_mapping.c)
+               leads_form.c leads_mapping.c leads_headers.c)
 
 # The module: httpd glue around the core.
 MOD_SRC   := $(addprefix $(SRC)/, mod_leads.c leads_config.c leads_handler.c leads_body.c \

@@ -8,6 +8,7 @@
 #include "http_protocol.h"
 #include "util_filter.h"
 
+#include "leads_headers.h"
 #include "leads_request.h"
 #include "mod_leads.h"
 
@@ -16,29 +17,16 @@ APLOG_USE_MODULE(leads);
 /* Deeper JSON than this is refused: a lead is two levels deep. */
 #define LEADS_MAX_JSON_DEPTH 32
 
-/* Is `ct` the media type `want` (any case, parameters allowed)? */
-static int media_type_is(const char *ct, const char *want)
-{
-    apr_size_t n = strlen(want);
-
-    while (*ct == ' ' || *ct == '\t') {
-        ct++;
-    }
-    return strncasecmp(ct, want, n) == 0
-           && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '
-               || ct[n] == '\t');
-}
-
 /* JSON always; a form body only as an inbound webhook (SPEC §6). */
 int leads_check_content_type(leads_ctx_t *ctx)
 {
     const char *ct = apr_table_get(ctx->r->headers_in, "Content-Type");
 
-    if (ct && media_type_is(ct, "application/json")) {
+    if (ct && leads_media_type_is(ct, "application/json")) {
         return 0;
     }
     if (ct && ctx->mode == LEADS_MODE_INGEST
-        && media_type_is(ct, "application/x-www-form-urlencoded")) {
+        && leads_media_type_is(ct, "application/x-www-form-urlencoded")) {
         ctx->form = 1;
         return 0;
     }

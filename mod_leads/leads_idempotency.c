@@ -7,6 +7,7 @@
 #include "httpd.h"
 #include "apr_strings.h"
 
+#include "leads_headers.h"
 #include "leads_key.h"
 #include "leads_request.h"
 
@@ -15,25 +16,17 @@ int leads_check_idempotency_key(leads_ctx_t *ctx)
 {
     request_rec *r = ctx->r;
     const char *key = apr_table_get(r->headers_in, "Idempotency-Key");
-    const unsigned char *c;
-    apr_size_t len;
 
     if (!key) {
         return 0;
     }
-    len = strlen(key);
-    for (c = (const unsigned char *)key; *c; c++) {
-        if (*c < 0x20 || *c > 0x7e) {
-            break;
-        }
-    }
-    if (len < 1 || len > 255 || *c) {
+    if (!leads_idempotency_key_valid(key)) {
         return leads_fail(ctx, LEADS_ERR_INVALID_IDEMPOTENCY_KEY, NULL);
     }
     ctx->idem.scope = ctx->mode == LEADS_MODE_API
                       ? apr_pstrcat(r->pool, "firm:", ctx->firm_id, NULL)
                       : apr_pstrcat(r->pool, "source:", ctx->source.id, NULL);
-    ctx->idem.key_hash = leads_sha256_hex(r->pool, key, len);
+    ctx->idem.key_hash = leads_sha256_hex(r->pool, key, strlen(key));
     return 0;
 }
 

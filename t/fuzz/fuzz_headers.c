@@ -1,4 +1,5 @@
 /* Short untrusted text: the Authorization header (leads_bearer_token()),
+ * Idempotency-Key and Content-Type (leads_headers.h),
  * and the one-string rules the validator applies (email, phone with and
  * without a region, date, UUID), plus the parsers of configured text
  * (retry schedule, webhook secret) and the SSRF guard's address
@@ -13,6 +14,7 @@
 #include "harness.h"
 #include "leads_addr.h"
 #include "leads_contact.h"
+#include "leads_headers.h"
 #include "leads_key.h"
 #include "leads_schedule.h"
 #include "leads_sign.h"
@@ -141,6 +143,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *uuid;
 
     check_bearer(text);
+    fuzz_check(!leads_idempotency_key_valid(text)
+               || (strlen(text) >= 1 && strlen(text) <= 255),
+               "a valid Idempotency-Key is 1..255 characters");
+    leads_media_type_is(text, "application/json");
+    leads_media_type_is(text, "application/x-www-form-urlencoded");
     check_contact(text);
     fuzz_check(!leads_date_valid(text) || strlen(text) == 10,
                "a valid date is YYYY-MM-DD");
