@@ -34,7 +34,7 @@ run: deps build
 	@PORT=$(PORT) sh scripts/run.sh
 
 test: deps-test build unit
-	@sh t/run-tests.sh
+	@SANITIZE=$(SANITIZE) sh t/run-tests.sh
 
 bench: deps-test build
 	@sh t/bench/run.sh

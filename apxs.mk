@@ -8,6 +8,14 @@ CC        ?= cc
 WARN      := -std=c99 -D_GNU_SOURCE -Wall -Wextra -Werror
 LEADS_LIBS := -ljansson -lcrypto
 
+# `make test SANITIZE=1`: the module and leadsctl under ASan and UBSan;
+# the tests preload the runtimes into httpd (see t/run-tests.sh).
+SANITIZE  ?= 0
+ifeq ($(SANITIZE),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
+WARN      += $(SAN_FLAGS)
+endif
+
 SRC       := mod_leads
 BUILD     := build
 
@@ -38,7 +46,15 @@ APR_CFLAGS := $(shell $(APR_CONF) --cflags --cppflags --includes 2>/dev/null) \
 APR_LIBS   := $(shell $(APU_CONF) --link-ld --libs 2>/dev/null) \
               $(shell $(APR_CONF) --link-ld --libs 2>/dev/null)
 
-$(MODULE): $(MOD_SRC) $(wildcard $(SRC)/*.h)
+# A build with other SANITIZE flags is rebuilt, not reused.
+FLAGS_STAMP := $(BUILD)/.sanitize-$(SANITIZE)
+
+$(FLAGS_STAMP):
+	@mkdir -p $(BUILD)
+	@rm -f $(BUILD)/.sanitize-*
+	@touch $@
+
+$(MODULE): $(MOD_SRC) $(wildcard $(SRC)/*.h) $(FLAGS_STAMP)
 	cd $(SRC) && $(APXS) -c -o mod_leads.so \
 	    $(foreach f,$(WARN),-Wc,$(f)) $(LEADS_LIBS) -lcurl \
 	    $(notdir $(MOD_SRC))
@@ -49,7 +65,7 @@ $(BUILD)/leads_schema.c: $(SQL_FILES) scripts/embed-sql.sh
 	@mkdir -p $(BUILD)
 	sh scripts/embed-sql.sh $(SQL_FILES) > $@.tmp && mv $@.tmp $@
 
-$(LEADSCTL): $(CTL_SRC) $(wildcard $(SRC)/*.h)
+$(LEADSCTL): $(CTL_SRC) $(wildcard $(SRC)/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(BUILD)
 	$(CC) $(WARN) -g -O2 -I$(SRC) $(APR_CFLAGS) -o $@ $(CTL_SRC) \
 	    $(APR_LIBS) $(LEADS_LIBS)

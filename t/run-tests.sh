@@ -124,6 +124,17 @@ if wants mysql; then
     sh t/lib/db-ctl.sh start mysql
 fi
 
+# SANITIZE=1: the module and leadsctl were built with ASan and UBSan.
+# Reports go to files under $TMP/sanitizer; any report fails the run.
+if [ "${SANITIZE:-0}" = 1 ]; then
+    mkdir -p "$TMP/sanitizer"
+    chmod 1777 "$TMP/sanitizer"
+    export LEADS_HTTPD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
+    export ASAN_OPTIONS="detect_leaks=0:log_path=$TMP/sanitizer/asan"
+    export UBSAN_OPTIONS="print_stacktrace=1:log_path=$TMP/sanitizer/ubsan"
+    echo "# SANITIZE=1: httpd preloads $LEADS_HTTPD_PRELOAD"
+fi
+
 # The unit programs are TAP executables: prove runs them as they are, so one
 # prove run (and one summary) covers them and the integration tests.
 units=()
@@ -147,4 +158,9 @@ wait "$PROVE_PID"
 rc=$?
 PROVE_PID=
 set -e
+if [ "${SANITIZE:-0}" = 1 ] && [ -n "$(ls -A "$TMP/sanitizer" 2>/dev/null)" ]; then
+    echo "run-tests.sh: sanitizer reports:" >&2
+    head -n 60 "$TMP"/sanitizer/* >&2
+    rc=1
+fi
 exit $rc

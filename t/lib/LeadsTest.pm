@@ -127,6 +127,10 @@ sub run_cmd {
         open STDOUT, '>', $out;
         open STDERR, '>', $err;
         $ENV{$_} = $o{env}{$_} for keys %{ $o{env} || {} };
+        # SANITIZE=1: httpd is not instrumented, the module is; give httpd
+        # the sanitizer runtimes (t/run-tests.sh sets the variable)
+        $ENV{LD_PRELOAD} = $ENV{LEADS_HTTPD_PRELOAD}
+            if $ENV{LEADS_HTTPD_PRELOAD} && $cmd->[0] eq $APACHE;
         exec @$cmd or do { print STDERR "exec $cmd->[0]: $!\n"; POSIX::_exit(127) };
     }
     waitpid $pid, 0;
