@@ -314,6 +314,27 @@ const char *leads_db_column(leads_db_t *db, apr_pool_t *p, apr_dbd_row_t *row,
     return v ? apr_pstrdup(p, v) : NULL;
 }
 
+apr_status_t leads_db_select_row(leads_db_t *db, leads_sql_e which, int nargs,
+                                 const char **args, apr_pool_t *p, int ncols,
+                                 const char **cols)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row;
+    apr_status_t rv = leads_db_select(db, which, nargs, args, &res);
+    int n = 0, found = 0, i;
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    while ((row = leads_db_row(db, res, &n)) != NULL) {
+        for (i = 0; !found && i < ncols; i++) {
+            cols[i] = leads_db_column(db, p, row, i);
+        }
+        found = 1;
+    }
+    return found ? APR_SUCCESS : LEADS_DB_NOT_FOUND;
+}
+
 int leads_db_truthy(const char *v)
 {
     return v && (!strcmp(v, "1") || !strcmp(v, "t") || !strcmp(v, "true"));

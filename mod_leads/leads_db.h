@@ -54,6 +54,13 @@ apr_status_t leads_db_exec(leads_db_t *db, const char *sql);
 apr_status_t leads_db_begin(leads_db_t *db);
 void leads_db_rollback(leads_db_t *db);
 
+/* The first row of a select, its columns 0..ncols-1 copied into `p`
+ * (NULL for SQL NULL); LEADS_DB_NOT_FOUND when there is none. For lookups
+ * by a unique key. */
+apr_status_t leads_db_select_row(leads_db_t *db, leads_sql_e which, int nargs,
+                                 const char **args, apr_pool_t *p, int ncols,
+                                 const char **cols);
+
 /* Row *n of `res` counting from 1 (random-access results), NULL past the
  * end; read every row (mysql needs it). */
 apr_dbd_row_t *leads_db_row(leads_db_t *db, apr_dbd_results_t *res, int *n);

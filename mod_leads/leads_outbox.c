@@ -79,42 +79,31 @@ typedef struct {
     apr_pool_t *p;
     const char *id;
     leads_outbox_item_t *out;
-    int found;
 } load_baton_t;
 
 static apr_status_t load_work(leads_db_t *db, void *baton)
 {
     load_baton_t *b = baton;
-    apr_dbd_results_t *res;
-    apr_dbd_row_t *row;
-    int n = 0;
-    apr_status_t rv = leads_db_select(db, LEADS_SQL_DELIVERY_LOAD, 1, &b->id,
-                                      &res);
+    const char *c[5];
+    apr_status_t rv = leads_db_select_row(db, LEADS_SQL_DELIVERY_LOAD, 1,
+                                          &b->id, b->p, 5, c);
 
-    if (rv != APR_SUCCESS) {
-        return rv;
+    if (rv == APR_SUCCESS) {
+        b->out->event_id = c[0];
+        b->out->body = c[1];
+        b->out->attempts = c[2] ? atoi(c[2]) : 0;
+        b->out->url = c[3];
+        b->out->secret = c[4];
     }
-    b->found = 0;
-    while ((row = leads_db_row(db, res, &n)) != NULL) {
-        const char *attempts = leads_db_column(db, b->p, row, 2);
-
-        b->out->event_id = leads_db_column(db, b->p, row, 0);
-        b->out->body = leads_db_column(db, b->p, row, 1);
-        b->out->attempts = attempts ? atoi(attempts) : 0;
-        b->out->url = leads_db_column(db, b->p, row, 3);
-        b->out->secret = leads_db_column(db, b->p, row, 4);
-        b->found = 1;
-    }
-    return APR_SUCCESS;
+    return rv;
 }
 
 apr_status_t leads_outbox_load(leads_db_t *db, apr_pool_t *p, const char *id,
                                leads_outbox_item_t *out)
 {
-    load_baton_t b = { p, id, out, 0 };
-    apr_status_t rv = leads_db_run(db, load_work, &b);
+    load_baton_t b = { p, id, out };
 
-    return rv == APR_SUCCESS && !b.found ? LEADS_DB_NOT_FOUND : rv;
+    return leads_db_run(db, load_work, &b);
 }
 
 typedef struct {

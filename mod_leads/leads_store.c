@@ -1,5 +1,6 @@
 /* The rows behind the API, each read or write one unit of work for
  * leads_db_run(). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "httpd.h"
@@ -14,40 +15,30 @@ APLOG_USE_MODULE(leads);
 typedef struct {
     const char *hash;
     leads_key_row_t *out;
-    int found;
 } key_baton_t;
 
 static apr_status_t key_work(leads_db_t *db, void *baton)
 {
     key_baton_t *b = baton;
-    apr_pool_t *p = leads_db_pool(db);
-    apr_dbd_results_t *res;
-    apr_dbd_row_t *row;
-    int n = 0;
-    apr_status_t rv = leads_db_select(db, LEADS_SQL_KEY_BY_HASH, 1, &b->hash,
-                                      &res);
+    const char *c[4];
+    apr_status_t rv = leads_db_select_row(db, LEADS_SQL_KEY_BY_HASH, 1,
+                                          &b->hash, leads_db_pool(db), 4, c);
 
-    if (rv != APR_SUCCESS) {
-        return rv;
+    if (rv == APR_SUCCESS) {
+        b->out->id = c[0];
+        b->out->firm_id = c[1];
+        b->out->scopes = c[2];
+        b->out->enabled = leads_db_truthy(c[3]);
     }
-    b->found = 0;
-    while ((row = leads_db_row(db, res, &n)) != NULL) {
-        b->out->id = leads_db_column(db, p, row, 0);
-        b->out->firm_id = leads_db_column(db, p, row, 1);
-        b->out->scopes = leads_db_column(db, p, row, 2);
-        b->out->enabled = leads_db_truthy(leads_db_column(db, p, row, 3));
-        b->found = 1;
-    }
-    return APR_SUCCESS;
+    return rv;
 }
 
 apr_status_t leads_store_key_by_hash(leads_db_t *db, const char *hash,
                                      leads_key_row_t *out)
 {
-    key_baton_t b = { hash, out, 0 };
-    apr_status_t rv = leads_db_run(db, key_work, &b);
+    key_baton_t b = { hash, out };
 
-    return rv == APR_SUCCESS && !b.found ? LEADS_DB_NOT_FOUND : rv;
+    return leads_db_run(db, key_work, &b);
 }
 
 typedef struct {
@@ -61,22 +52,16 @@ typedef struct {
 static apr_status_t stage_work(leads_db_t *db, void *baton)
 {
     firm_baton_t *b = baton;
-    apr_dbd_results_t *res;
-    apr_dbd_row_t *row;
-    int n = 0;
-    apr_status_t rv = leads_db_select(db, LEADS_SQL_FIRST_OPEN_STAGE, 1,
-                                      &b->firm_id, &res);
+    const char *c[3];
+    apr_status_t rv = leads_db_select_row(db, LEADS_SQL_FIRST_OPEN_STAGE, 1,
+                                          &b->firm_id, b->p, 3, c);
 
-    if (rv != APR_SUCCESS) {
-        return rv;
+    if (rv == APR_SUCCESS) {
+        b->id = c[0];
+        b->key = c[1];
+        b->name = c[2];
     }
-    b->id = NULL;
-    while ((row = leads_db_row(db, res, &n)) != NULL) {
-        b->id = leads_db_column(db, b->p, row, 0);
-        b->key = leads_db_column(db, b->p, row, 1);
-        b->name = leads_db_column(db, b->p, row, 2);
-    }
-    return APR_SUCCESS;
+    return rv;
 }
 
 apr_status_t leads_store_first_open_stage(leads_db_t *db, apr_pool_t *p,
@@ -94,7 +79,7 @@ apr_status_t leads_store_first_open_stage(leads_db_t *db, apr_pool_t *p,
     *id = b.id;
     *key = b.key;
     *name = b.name;
-    return rv == APR_SUCCESS && !b.id ? LEADS_DB_NOT_FOUND : rv;
+    return rv;
 }
 
 /* choices is a JSON array of strings, written by leadsctl. */
@@ -203,58 +188,47 @@ typedef struct {
     const char *key_hash;
     apr_time_t now;
     leads_idem_t *out;
-    int found, live;
 } idem_baton_t;
 
+/* The record, whether it is still live; an expired one is deleted. */
 static apr_status_t idem_get_work(leads_db_t *db, void *baton)
 {
     idem_baton_t *b = baton;
-    apr_pool_t *p = leads_db_pool(db);
-    const char *args[3];
-    apr_dbd_results_t *res;
-    apr_dbd_row_t *row;
-    int n = 0;
+    const char *args[3], *c[5];
     apr_status_t rv;
+    int nrows;
 
     args[0] = leads_db_time(db, b->now);
     args[1] = b->scope;
     args[2] = b->key_hash;
-    rv = leads_db_select(db, LEADS_SQL_IDEM_GET, 3, args, &res);
+    rv = leads_db_select_row(db, LEADS_SQL_IDEM_GET, 3, args,
+                             leads_db_pool(db), 5, c);
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    b->found = b->live = 0;
-    while ((row = leads_db_row(db, res, &n)) != NULL) {
-        const char *status = leads_db_column(db, p, row, 1);
-
-        b->out->scope = b->scope;
-        b->out->key_hash = b->key_hash;
-        b->out->fingerprint = leads_db_column(db, p, row, 0);
-        b->out->status = status ? atoi(status) : 0;
-        b->out->body = leads_db_column(db, p, row, 2);
-        b->out->ignored = leads_db_column(db, p, row, 3);
-        b->live = leads_db_truthy(leads_db_column(db, p, row, 4));
-        b->found = 1;
+    b->out->scope = b->scope;
+    b->out->key_hash = b->key_hash;
+    b->out->fingerprint = c[0];
+    b->out->status = c[1] ? atoi(c[1]) : 0;
+    b->out->body = c[2];
+    b->out->ignored = c[3];
+    if (leads_db_truthy(c[4])) {
+        return APR_SUCCESS;
     }
-    if (b->found && !b->live) {
-        int nrows;
-
-        args[0] = b->scope;
-        args[1] = b->key_hash;
-        args[2] = leads_db_time(db, b->now);
-        rv = leads_db_query(db, LEADS_SQL_IDEM_DELETE, 3, args, &nrows);
-    }
-    return rv;
+    args[0] = b->scope;
+    args[1] = b->key_hash;
+    args[2] = leads_db_time(db, b->now);
+    rv = leads_db_query(db, LEADS_SQL_IDEM_DELETE, 3, args, &nrows);
+    return rv == APR_SUCCESS ? LEADS_DB_NOT_FOUND : rv;
 }
 
 apr_status_t leads_store_idem_get(leads_db_t *db, const char *scope,
                                   const char *key_hash, apr_time_t now,
                                   leads_idem_t *out)
 {
-    idem_baton_t b = { scope, key_hash, now, out, 0, 0 };
-    apr_status_t rv = leads_db_run(db, idem_get_work, &b);
+    idem_baton_t b = { scope, key_hash, now, out };
 
-    return rv == APR_SUCCESS && !(b.found && b.live) ? LEADS_DB_NOT_FOUND : rv;
+    return leads_db_run(db, idem_get_work, &b);
 }
 
 typedef struct {
@@ -391,41 +365,31 @@ apr_status_t leads_store_create_lead(leads_db_t *db, leads_new_lead_t *n)
 typedef struct {
     const char *hash;
     leads_source_row_t *out;
-    int found;
 } source_baton_t;
 
 static apr_status_t source_work(leads_db_t *db, void *baton)
 {
     source_baton_t *b = baton;
-    apr_pool_t *p = leads_db_pool(db);
-    apr_dbd_results_t *res;
-    apr_dbd_row_t *row;
-    int n = 0;
-    apr_status_t rv = leads_db_select(db, LEADS_SQL_SOURCE_BY_HASH, 1,
-                                      &b->hash, &res);
+    const char *c[5];
+    apr_status_t rv = leads_db_select_row(db, LEADS_SQL_SOURCE_BY_HASH, 1,
+                                          &b->hash, leads_db_pool(db), 5, c);
 
-    if (rv != APR_SUCCESS) {
-        return rv;
+    if (rv == APR_SUCCESS) {
+        b->out->id = c[0];
+        b->out->firm_id = c[1];
+        b->out->name = c[2];
+        b->out->mapping = c[3];
+        b->out->enabled = leads_db_truthy(c[4]);
     }
-    b->found = 0;
-    while ((row = leads_db_row(db, res, &n)) != NULL) {
-        b->out->id = leads_db_column(db, p, row, 0);
-        b->out->firm_id = leads_db_column(db, p, row, 1);
-        b->out->name = leads_db_column(db, p, row, 2);
-        b->out->mapping = leads_db_column(db, p, row, 3);
-        b->out->enabled = leads_db_truthy(leads_db_column(db, p, row, 4));
-        b->found = 1;
-    }
-    return APR_SUCCESS;
+    return rv;
 }
 
 apr_status_t leads_store_source_by_hash(leads_db_t *db, const char *hash,
                                         leads_source_row_t *out)
 {
-    source_baton_t b = { hash, out, 0 };
-    apr_status_t rv = leads_db_run(db, source_work, &b);
+    source_baton_t b = { hash, out };
 
-    return rv == APR_SUCCESS && !b.found ? LEADS_DB_NOT_FOUND : rv;
+    return leads_db_run(db, source_work, &b);
 }
 
 typedef struct {
@@ -436,20 +400,9 @@ typedef struct {
 static apr_status_t external_work(leads_db_t *db, void *baton)
 {
     external_baton_t *b = baton;
-    apr_dbd_results_t *res;
-    apr_dbd_row_t *row;
-    int n = 0;
-    apr_status_t rv = leads_db_select(db, LEADS_SQL_LEAD_BY_EXTERNAL, 2,
-                                      b->args, &res);
 
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    b->lead_id = NULL;
-    while ((row = leads_db_row(db, res, &n)) != NULL) {
-        b->lead_id = leads_db_column(db, leads_db_pool(db), row, 0);
-    }
-    return APR_SUCCESS;
+    return leads_db_select_row(db, LEADS_SQL_LEAD_BY_EXTERNAL, 2, b->args,
+                               leads_db_pool(db), 1, &b->lead_id);
 }
 
 apr_status_t leads_store_lead_by_external(leads_db_t *db,
@@ -461,5 +414,5 @@ apr_status_t leads_store_lead_by_external(leads_db_t *db,
     apr_status_t rv = leads_db_run(db, external_work, &b);
 
     *lead_id = b.lead_id;
-    return rv == APR_SUCCESS && !b.lead_id ? LEADS_DB_NOT_FOUND : rv;
+    return rv;
 }
