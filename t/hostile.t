@@ -74,27 +74,8 @@ sub send_parts {
     };
     alarm 0;
     close $s;
-    my ($head, $body) = split /\r\n\r\n/, $in, 2;
-    my ($status_line, @lines) = split /\r\n/, $head // '';
-    my ($status) = ($status_line // '') =~ m{^HTTP/\d\.\d (\d{3})};
-    my %h;
-    for (@lines) {
-        my ($k, $v) = /^([^:]+):\s*(.*)$/ or next;
-        $k = lc $k;
-        $h{$k} = exists $h{$k} ? "$h{$k}, $v" : $v;
-    }
-    $body //= '';
-    if (($h{'transfer-encoding'} // '') =~ /chunked/i) {
-        my $plain = '';
-        while ($body =~ s/^([0-9a-fA-F]+)[^\r]*\r\n//) {
-            my $len = hex $1;
-            last unless $len;
-            $plain .= substr($body, 0, $len, '');
-            $body =~ s/^\r\n//;
-        }
-        $body = $plain;
-    }
-    my %r = (status => $status // 0, headers => \%h, body => $body, raw_head => $head // '',
+    my ($status, $h, $body, $head) = LeadsTest::parse_response($in);
+    my %r = (status => $status, headers => $h, body => $body, raw_head => $head,
              $ok ? () : (error => $@));
     $r{json} = eval { JSON::PP->new->utf8->decode($body) } if length $body;
     return \%r;

@@ -585,6 +585,14 @@ sub raw {
     }
     alarm 0;
     close $s;
+    my ($status, $h, $body) = parse_response($in);
+    return _result($status, $h, $body);
+}
+
+# A raw HTTP/1.1 response: (status, {lowercased headers}, body de-chunked,
+# head text).
+sub parse_response {
+    my ($in) = @_;
     my ($head, $body) = split /\r\n\r\n/, $in, 2;
     $head //= '';
     my ($status_line, @lines) = split /\r\n/, $head;
@@ -606,7 +614,7 @@ sub raw {
         }
         $body = $plain;
     }
-    return _result($status // 0, \%h, $body);
+    return ($status // 0, \%h, $body, $head);
 }
 
 # ---------------------------------------------------------------- SQL
