@@ -86,14 +86,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-# A free TCP port on 127.0.0.1 (bound once by the kernel's choice, then let go).
-free_port() {
-    perl -MIO::Socket::INET -e '
-        my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0,
-                                      Proto => "tcp", Listen => 1, ReuseAddr => 0)
-            or die "no free port: $!\n";
-        print $s->sockport, "\n";'
-}
+. "$ROOT/t/lib/free-port.sh"
 
 if wants pgsql; then
     mkdir -p "$TMP/pgsql"

@@ -109,13 +109,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-free_port() {
-    perl -MIO::Socket::INET -e '
-        my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0,
-                                      Proto => "tcp", Listen => 1)
-            or die "no free port: $!\n";
-        print $s->sockport, "\n";'
-}
+. "$ROOT/t/lib/free-port.sh"
 
 now_ms() { date +%s%3N; }
 
