@@ -40,6 +40,11 @@ apr_pool_t *leads_db_pool(const leads_db_t *db)
     return db->pool;
 }
 
+const leads_dialect_t *leads_db_dialect(const leads_db_t *db)
+{
+    return db->dialect;
+}
+
 /* After a failure: is the connection still usable (the statement was at
  * fault) or gone (the database is down)? */
 static apr_status_t failure(leads_db_t *db, const char *what, int rc)

@@ -34,6 +34,7 @@ apr_status_t leads_db_open(apr_pool_t *p, server_rec *s, leads_db_t **db);
 void leads_db_close(leads_db_t *db);
 
 apr_pool_t *leads_db_pool(const leads_db_t *db);
+const leads_dialect_t *leads_db_dialect(const leads_db_t *db);
 
 /* A time as this backend takes it as a parameter. */
 const char *leads_db_time(const leads_db_t *db, apr_time_t t);

@@ -1,17 +1,21 @@
 /* Webhook delivery (SPEC §7) on the watchdog thread of one child per host.
  *
- * Each call (every 100 ms) runs a slice of at most DELIVER_SLICE: a wake-up
- * in the ring, or every LeadsWebhookPollInterval, looks for due or orphaned
- * rows in the outbox; lease each in the database; send up to
- * LeadsWebhookConcurrency at once on one libcurl multi handle (connections
- * are reused across slices); record every attempt. Transfers in flight
- * carry over between slices. Whatever this thread loses (a crash, a
- * restart), the lease expires and the sweep sends again: at-least-once. */
+ * Each call runs a slice of at most DELIVER_SLICE (mod_watchdog sleeps
+ * 100 ms between calls, so slices are long). A wake-up in the ring, or
+ * every LeadsWebhookPollInterval, leases a batch of due or orphaned rows
+ * in the outbox; up to LeadsWebhookConcurrency are sent at once on one
+ * libcurl multi handle (connections are reused across slices); finished
+ * attempts are recorded in batches too. Database work per batch is a
+ * fixed number of statements, so delivery keeps pace with creates.
+ * Transfers in flight carry over between slices. Whatever this thread
+ * loses (a crash, a restart), the lease expires and the sweep sends
+ * again: at-least-once. */
 #include <string.h>
 #include <sys/socket.h>
 #include <curl/curl.h>
 
 #include "httpd.h"
+#include "ap_mpm.h"
 #include "apr_strings.h"
 #include "http_config.h"
 #include "http_log.h"
@@ -29,8 +33,8 @@
 
 APLOG_USE_MODULE(leads);
 
-#define DELIVER_SLICE       apr_time_from_msec(200)
-#define POLL_STEP_MS        20
+#define DELIVER_SLICE       apr_time_from_sec(1)
+#define POLL_STEP_MS        5
 #define IDLE_STEP           apr_time_from_msec(5)
 #define LEASE_SLACK         apr_time_from_sec(15)
 #define RESPONSE_CAP        (1024 * 1024)
@@ -42,7 +46,7 @@ struct transfer_t {
     apr_pool_t *pool;
     CURL *easy;
     struct curl_slist *headers;
-    const char *id;
+    const char *token;                  /* the lease it was sent under */
     leads_outbox_item_t item;
     apr_time_t started;
     int allow_private;
@@ -61,6 +65,7 @@ typedef struct {
     int in_flight;
     apr_time_t next_sweep;
     const char *owner;                  /* lease owner: host:pid:nonce */
+    apr_uint32_t batches;               /* leased so far: token suffix */
     int delivered, retried, failed;     /* since the last stats update */
 } deliverer_t;
 
@@ -73,6 +78,7 @@ typedef struct {
     apr_pool_t *pool;
     leads_db_t *db;
     int entered, tried;
+    apr_array_header_t *results;        /* finished, not yet recorded */
 } slice_db_t;
 
 apr_status_t leads_deliver_global_init(server_rec *s)
@@ -206,31 +212,32 @@ static CURL *easy_for(transfer_t *t)
     return e;
 }
 
-/* Lease, load, sign and hand one delivery to libcurl. */
-static void transfer_start(leads_db_t *db, const char *id)
+/* Sign and hand one leased delivery to libcurl. */
+static void transfer_start(const leads_outbox_item_t *item, const char *token,
+                           apr_time_t now)
 {
-    apr_time_t now = apr_time_now();
     apr_pool_t *tp;
     transfer_t *t;
 
-    if (leads_outbox_lease(db, id, dlv->owner, now,
-                           now + dlv->cfg->wh_timeout + LEASE_SLACK)
-        != APR_SUCCESS) {
-        return;                 /* not due, done, or another host has it */
-    }
     apr_pool_create(&tp, dlv->pool);
     t = apr_pcalloc(tp, sizeof(*t));
     t->pool = tp;
-    t->id = apr_pstrdup(tp, id);
+    t->token = apr_pstrdup(tp, token);
+    t->item.id = apr_pstrdup(tp, item->id);
+    t->item.event_id = apr_pstrdup(tp, item->event_id);
+    t->item.body = apr_pstrdup(tp, item->body);
+    t->item.attempts = item->attempts;
+    t->item.url = apr_pstrdup(tp, item->url);
+    t->item.secret = apr_pstrdup(tp, item->secret);
     t->allow_private = dlv->cfg->wh_allow_private;
     t->started = now;
-    if (leads_outbox_load(db, tp, id, &t->item) != APR_SUCCESS
+    if (!t->item.body || !t->item.url || !t->item.secret
         || !(t->headers = signed_headers(t, now))
         || !(t->easy = easy_for(t))
         || curl_multi_add_handle(dlv->multi, t->easy) != CURLM_OK) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, dlv->s, LEADSLOGNO(00061)
                      "webhook delivery %s could not be started; it is "
-                     "retried when its lease expires", id);
+                     "retried when its lease expires", item->id);
         transfer_free(t);
         return;
     }
@@ -239,7 +246,8 @@ static void transfer_start(leads_db_t *db, const char *id)
 }
 
 /* What an attempt's outcome makes of the delivery (SPEC §7: any 2xx). */
-static void judge(transfer_t *t, CURLcode rc, leads_outbox_result_t *res)
+static void judge(transfer_t *t, CURLcode rc, apr_pool_t *p,
+                  leads_outbox_result_t *res)
 {
     const leads_schedule_t *schedule = dlv->cfg->wh_schedule;
     apr_interval_time_t delay;
@@ -247,6 +255,8 @@ static void judge(transfer_t *t, CURLcode rc, leads_outbox_result_t *res)
 
     curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &http);
     memset(res, 0, sizeof(*res));
+    res->id = apr_pstrdup(p, t->item.id);
+    res->token = apr_pstrdup(p, t->token);
     res->attempt = t->item.attempts + 1;
     res->started = t->started;
     res->duration = apr_time_now() - t->started;
@@ -258,14 +268,14 @@ static void judge(transfer_t *t, CURLcode rc, leads_outbox_result_t *res)
         return;
     }
     if (t->refused) {
-        res->error = t->refused;
+        res->error = apr_pstrdup(p, t->refused);
     }
     else if (rc != CURLE_OK) {
-        res->error = apr_pstrdup(t->pool, *t->errbuf ? t->errbuf
-                                          : curl_easy_strerror(rc));
+        res->error = apr_pstrdup(p, *t->errbuf ? t->errbuf
+                                    : curl_easy_strerror(rc));
     }
     else {
-        res->error = apr_psprintf(t->pool, "HTTP %ld", http);
+        res->error = apr_psprintf(p, "HTTP %ld", http);
     }
     if (leads_schedule_delay(schedule, res->attempt, &delay)) {
         res->status = "pending";
@@ -278,23 +288,19 @@ static void judge(transfer_t *t, CURLcode rc, leads_outbox_result_t *res)
     }
 }
 
-static void transfer_done(leads_db_t *db, CURL *easy, CURLcode rc)
+/* A finished attempt joins the slice's results; record_results() writes
+ * them. */
+static void transfer_done(slice_db_t *sd, CURL *easy, CURLcode rc)
 {
     transfer_t *t = NULL;
-    leads_outbox_result_t res;
+    leads_outbox_result_t *res = apr_array_push(sd->results);
 
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
-    judge(t, rc, &res);
-    if (!db || leads_outbox_finish(db, t->id, dlv->owner, &res)
-               != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, dlv->s, LEADSLOGNO(00062)
-                     "webhook delivery %s: attempt %d not recorded; it is "
-                     "sent again when its lease expires", t->id, res.attempt);
-    }
-    else if (res.error) {
+    judge(t, rc, sd->pool, res);
+    if (res->error) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, dlv->s, LEADSLOGNO(00063)
-                     "webhook delivery %s attempt %d: %s (%s)", t->id,
-                     res.attempt, res.error, res.status);
+                     "webhook delivery %s attempt %d: %s (%s)", res->id,
+                     res->attempt, res->error, res->status);
     }
     dlv->in_flight--;
     transfer_free(t);
@@ -328,9 +334,27 @@ static void collect_finished(slice_db_t *sd)
 
     while ((msg = curl_multi_info_read(dlv->multi, &left)) != NULL) {
         if (msg->msg == CURLMSG_DONE) {
-            transfer_done(slice_db(sd), msg->easy_handle, msg->data.result);
+            transfer_done(sd, msg->easy_handle, msg->data.result);
         }
     }
+}
+
+/* One transaction for all finished attempts. Unrecorded ones are sent
+ * again when their leases expire. */
+static void record_results(slice_db_t *sd)
+{
+    leads_db_t *db;
+
+    if (sd->results->nelts == 0) {
+        return;
+    }
+    if (!(db = slice_db(sd)) || leads_outbox_finish(db, sd->results)
+                                != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, dlv->s, LEADSLOGNO(00062)
+                     "%d webhook attempt(s) not recorded; they are sent "
+                     "again when their leases expire", sd->results->nelts);
+    }
+    apr_array_clear(sd->results);
 }
 
 /* The ring's entries are wake-ups (event ids whose rows just committed):
@@ -347,31 +371,49 @@ static int woken(void)
 }
 
 /* New work for the free transfer slots from the outbox: due rows, and
- * rows whose lease expired (a crashed or restarted deliverer). */
+ * rows whose lease expired (a crashed or restarted deliverer). Slots are
+ * filled in batches, half the concurrency at least, unless all are free:
+ * the database cost is per batch, not per delivery. */
 static void start_more(slice_db_t *sd, apr_time_t now)
 {
-    apr_array_header_t *due;
+    int max = dlv->cfg->wh_concurrency;
+    int free_slots = max - dlv->in_flight;
+    apr_array_header_t *items;
+    const char *token;
     leads_db_t *db;
     int i;
 
     if (woken()) {
         dlv->next_sweep = now;
     }
-    if (now < dlv->next_sweep || dlv->in_flight >= dlv->cfg->wh_concurrency
+    if (now < dlv->next_sweep || free_slots <= 0
+        || (dlv->in_flight > 0 && free_slots * 2 < max)
         || !(db = slice_db(sd))) {
         return;
     }
+    record_results(sd);
     dlv->next_sweep = now + dlv->cfg->wh_poll;
-    if (leads_outbox_due(db, now, &due) != APR_SUCCESS) {
+    token = apr_psprintf(sd->pool, "%s:%u", dlv->owner, ++dlv->batches);
+    if (leads_outbox_lease(db, sd->pool, token, now,
+                           now + dlv->cfg->wh_timeout + LEASE_SLACK,
+                           free_slots, &items) != APR_SUCCESS) {
         return;
     }
-    for (i = 0; i < due->nelts && dlv->in_flight < dlv->cfg->wh_concurrency;
-         i++) {
-        transfer_start(db, APR_ARRAY_IDX(due, i, const char *));
+    for (i = 0; i < items->nelts; i++) {
+        transfer_start(&APR_ARRAY_IDX(items, i, leads_outbox_item_t), token,
+                       now);
     }
-    if (i < due->nelts || due->nelts >= 100) {
-        dlv->next_sweep = now;          /* a backlog: sweep again soon */
+    if (items->nelts == free_slots) {
+        dlv->next_sweep = now;          /* a backlog: lease again soon */
     }
+}
+
+static int child_stopping(void)
+{
+    int state;
+
+    return ap_mpm_query(AP_MPMQ_MPM_STATE, &state) != APR_SUCCESS
+           || state == AP_MPMQ_STOPPING;
 }
 
 /* One slice: send what is due, and when idle keep an eye on the ring, so
@@ -379,12 +421,14 @@ static void start_more(slice_db_t *sd, apr_time_t now)
 static void deliverer_slice(apr_pool_t *pool)
 {
     apr_time_t deadline = apr_time_now() + DELIVER_SLICE;
-    slice_db_t sd = { pool, NULL, 0, 0 };
+    slice_db_t sd = { pool, NULL, 0, 0, NULL };
     int running;
 
+    sd.results = apr_array_make(pool, 32, sizeof(leads_outbox_result_t));
     do {
         start_more(&sd, apr_time_now());
         if (dlv->in_flight == 0) {
+            record_results(&sd);
             apr_sleep(IDLE_STEP);
             continue;
         }
@@ -393,7 +437,8 @@ static void deliverer_slice(apr_pool_t *pool)
         if (dlv->in_flight > 0) {
             curl_multi_poll(dlv->multi, NULL, 0, POLL_STEP_MS, NULL);
         }
-    } while (apr_time_now() < deadline);
+    } while (apr_time_now() < deadline && !child_stopping());
+    record_results(&sd);
     slice_db_done(&sd);
     leads_shm_stats_add(dlv->delivered, dlv->retried, dlv->failed,
                         dlv->in_flight);
@@ -419,8 +464,9 @@ static void deliverer_start(server_rec *s)
         apr_cpystrn(host, "localhost", sizeof(host));
     }
     apr_generate_random_bytes(nonce, sizeof(nonce));
-    dlv->owner = apr_psprintf(pool, "%s:%" APR_PID_T_FMT ":%02x%02x%02x%02x",
-                              host, getpid(), nonce[0], nonce[1], nonce[2],
+    /* lease_owner is 100 characters: host, pid, nonce and batch fit */
+    dlv->owner = apr_psprintf(pool, "%.60s:%" APR_PID_T_FMT
+                              ":%02x%02x%02x%02x", host, getpid(), nonce[0], nonce[1], nonce[2],
                               nonce[3]);
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, LEADSLOGNO(00064)
                  "webhook deliverer started in pid %" APR_PID_T_FMT,

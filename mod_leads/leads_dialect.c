@@ -9,8 +9,8 @@
     "leads_members", "leads_lead_insert", "leads_idem_get", \
     "leads_idem_delete", "leads_idem_claim", "leads_idem_purge", \
     "leads_source_by_hash", "leads_lead_by_external", \
-    "leads_outbox_insert", "leads_delivery_due", "leads_delivery_lease", \
-    "leads_delivery_load", "leads_delivery_finish", "leads_attempt_insert" }
+    "leads_outbox_insert", "leads_delivery_lease", "leads_delivery_leased", \
+    "leads_attempts_record", "leads_deliveries_finish" }
 
 #define LEAD_COLUMNS \
     "(id, firm_id, first_name, last_name, email, phone, source, stage_id," \
@@ -31,10 +31,24 @@
     "(id, delivery_id, attempt, started_at, duration_ms, http_status, error," \
     " outcome)"
 
-#define DELIVERY_LOAD \
-    "SELECT d.event_id, d.body, d.attempts, e.url, e.secret" \
+/* Due and free to lease: pending, its time come, no live lease. The
+ * parameters are now, now. */
+#define DELIVERY_DUE(time) \
+    " status = 'pending' AND next_attempt_at <= " time \
+    " AND (lease_until IS NULL OR lease_until < " time ")"
+
+#define DELIVERY_LEASED \
+    "SELECT d.id, d.event_id, d.body, d.attempts, e.url, e.secret" \
     " FROM webhook_deliveries d JOIN webhook_endpoints e" \
-    " ON e.id = d.endpoint_id WHERE d.id = "
+    " ON e.id = d.endpoint_id WHERE d.lease_owner = %s"
+
+/* A batch of outcomes is one JSON array parameter; these are its fields. */
+#define FINISH_SET(d, r) \
+    " " d "status = " r "status, " d "attempts = " d "attempts + 1, " \
+    d "next_attempt_at = " r "next_at, " d "last_http_status = " r "http, " \
+    d "last_error = " r "error, " d "updated_at = " r "now_at, " \
+    d "delivered_at = " r "delivered_at, " d "lease_owner = NULL, " \
+    d "lease_until = NULL"
 
 #define IDEM_COLUMNS \
     "(scope, key_hash, fingerprint, status, body, ignored, lead_id," \
@@ -50,35 +64,20 @@
     "DELETE FROM idempotency_keys WHERE scope = %s AND key_hash = %s" \
     " AND expires_at <= %s"
 
-/* From LEADS_SQL_SOURCE_BY_HASH to LEADS_SQL_ATTEMPT_INSERT; NEW_UUID is
+/* From LEADS_SQL_SOURCE_BY_HASH to LEADS_SQL_OUTBOX_INSERT; NEW_UUID is
  * the dialect's expression for a random UUID, defined before each use. */
-#define INGEST_AND_WEBHOOK_PLAIN \
+#define INGEST_PLAIN \
     "SELECT id, firm_id, name, mapping, enabled FROM sources" \
     " WHERE key_hash = %s", \
     "SELECT id FROM leads WHERE source_id = %s AND external_id = %s", \
     "INSERT INTO webhook_deliveries " DELIVERY_COLUMNS \
     " SELECT " NEW_UUID ", %s, %s, id, firm_id, %s, 'pending', 0, %s, %s, %s" \
-    " FROM webhook_endpoints WHERE firm_id = %s AND enabled = 1" SUBSCRIBED, \
-    "SELECT id FROM webhook_deliveries WHERE status = 'pending'" \
-    " AND next_attempt_at <= %s" \
-    " AND (lease_until IS NULL OR lease_until < %s)" \
-    " ORDER BY next_attempt_at LIMIT 100", \
-    "UPDATE webhook_deliveries SET lease_owner = %s, lease_until = %s" \
-    " WHERE id = %s AND status = 'pending' AND next_attempt_at <= %s" \
-    " AND (lease_until IS NULL OR lease_until < %s)", \
-    DELIVERY_LOAD "%s", \
-    "UPDATE webhook_deliveries SET status = %s, attempts = attempts + 1," \
-    " next_attempt_at = %s, last_http_status = NULLIF(%s, '')," \
-    " last_error = NULLIF(%s, ''), updated_at = %s," \
-    " delivered_at = NULLIF(%s, ''), lease_owner = NULL," \
-    " lease_until = NULL WHERE id = %s AND lease_owner = %s", \
-    "INSERT INTO webhook_attempts " ATTEMPT_COLUMNS \
-    " VALUES (%s, %s, %s, %s, %s, NULLIF(%s, ''), NULLIF(%s, ''), %s)"
+    " FROM webhook_endpoints WHERE firm_id = %s AND enabled = 1" SUBSCRIBED
 
 /* The pgsql driver declares every %s parameter varchar: cast to column types. */
 static const leads_dialect_t dialect_pgsql = {
     "pgsql", "BEGIN", LEADS_TIME_ISO_Z, 1,
-    { NULL }, 0, 0,
+    { NULL }, 0, 0, 1,
     {
         "SELECT id, firm_id, scopes, enabled FROM api_keys WHERE key_hash = %s",
         "SELECT id, key, name FROM stages"
@@ -114,27 +113,28 @@ static const leads_dialect_t dialect_pgsql = {
         " 'pending', 0, CAST(%s AS timestamptz), CAST(%s AS timestamptz),"
         " CAST(%s AS timestamptz) FROM webhook_endpoints"
         " WHERE firm_id = CAST(%s AS uuid) AND enabled" SUBSCRIBED,
-        "SELECT id FROM webhook_deliveries WHERE status = 'pending'"
-        " AND next_attempt_at <= CAST(%s AS timestamptz)"
-        " AND (lease_until IS NULL OR lease_until < CAST(%s AS timestamptz))"
-        " ORDER BY next_attempt_at LIMIT 100",
-        "UPDATE webhook_deliveries SET lease_owner = %s,"
-        " lease_until = CAST(%s AS timestamptz)"
-        " WHERE id = CAST(%s AS uuid) AND status = 'pending'"
-        " AND next_attempt_at <= CAST(%s AS timestamptz)"
-        " AND (lease_until IS NULL OR lease_until < CAST(%s AS timestamptz))",
-        DELIVERY_LOAD "CAST(%s AS uuid)",
-        "UPDATE webhook_deliveries SET status = %s, attempts = attempts + 1,"
-        " next_attempt_at = CAST(%s AS timestamptz),"
-        " last_http_status = CAST(NULLIF(%s, '') AS integer),"
-        " last_error = NULLIF(%s, ''), updated_at = CAST(%s AS timestamptz),"
-        " delivered_at = CAST(NULLIF(%s, '') AS timestamptz),"
-        " lease_owner = NULL, lease_until = NULL"
-        " WHERE id = CAST(%s AS uuid) AND lease_owner = %s",
+        /* one round trip, and no index on lease_owner to maintain */
+        "WITH l AS (UPDATE webhook_deliveries SET lease_owner = %s,"
+        " lease_until = CAST(%s AS timestamptz) WHERE id IN (SELECT id"
+        " FROM webhook_deliveries WHERE"
+        DELIVERY_DUE("CAST(%s AS timestamptz)")
+        " ORDER BY next_attempt_at LIMIT CAST(%s AS integer)"
+        " FOR UPDATE SKIP LOCKED)"
+        " RETURNING id, event_id, body, attempts, endpoint_id)"
+        " SELECT l.id, l.event_id, l.body, l.attempts, e.url, e.secret"
+        " FROM l JOIN webhook_endpoints e ON e.id = l.endpoint_id",
+        DELIVERY_LEASED,
         "INSERT INTO webhook_attempts " ATTEMPT_COLUMNS
-        " VALUES (CAST(%s AS uuid), CAST(%s AS uuid), CAST(%s AS integer),"
-        " CAST(%s AS timestamptz), CAST(%s AS integer),"
-        " CAST(NULLIF(%s, '') AS integer), NULLIF(%s, ''), %s)"
+        " SELECT r.attempt_id, r.id, r.attempt, r.started, r.ms, r.http,"
+        " r.error, r.outcome FROM jsonb_to_recordset(CAST(%s AS jsonb))"
+        " AS r(attempt_id uuid, id uuid, attempt integer,"
+        " started timestamptz, ms integer, http integer, error text,"
+        " outcome text)",
+        "UPDATE webhook_deliveries d SET" FINISH_SET("", "r.")
+        " FROM jsonb_to_recordset(CAST(%s AS jsonb)) AS r(id uuid,"
+        " token text, status text, next_at timestamptz, http integer,"
+        " error text, now_at timestamptz, delivered_at timestamptz)"
+        " WHERE d.id = r.id AND d.lease_owner = r.token"
     },
     LEADS_LABELS
 };
@@ -142,7 +142,7 @@ static const leads_dialect_t dialect_pgsql = {
 #define NEW_UUID "UUID()"
 static const leads_dialect_t dialect_mysql = {
     "mysql", "START TRANSACTION", LEADS_TIME_SQL_UTC, 0,
-    { "SET NAMES utf8mb4", NULL }, 0, 0,
+    { "SET NAMES utf8mb4", NULL }, 0, 0, 0,
     {
         "SELECT id, firm_id, scopes, enabled FROM api_keys WHERE key_hash = %s",
         "SELECT id, `key`, name FROM stages WHERE firm_id = %s AND closed = 0"
@@ -158,7 +158,25 @@ static const leads_dialect_t dialect_mysql = {
         "INSERT IGNORE INTO idempotency_keys " IDEM_COLUMNS
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
         "DELETE FROM idempotency_keys WHERE expires_at <= %s LIMIT 1000",
-        INGEST_AND_WEBHOOK_PLAIN
+        INGEST_PLAIN,
+        "UPDATE webhook_deliveries SET lease_owner = %s, lease_until = %s"
+        " WHERE" DELIVERY_DUE("%s") " ORDER BY next_attempt_at LIMIT %s",
+        DELIVERY_LEASED,
+        "INSERT INTO webhook_attempts " ATTEMPT_COLUMNS
+        " SELECT r.attempt_id, r.id, r.attempt, r.started, r.ms, r.http,"
+        " r.error, r.outcome FROM JSON_TABLE(%s, '$[*]' COLUMNS("
+        "attempt_id CHAR(36) PATH '$.attempt_id', id CHAR(36) PATH '$.id',"
+        " attempt INT PATH '$.attempt', started VARCHAR(32) PATH '$.started',"
+        " ms INT PATH '$.ms', http INT PATH '$.http',"
+        " error TEXT PATH '$.error', outcome VARCHAR(16) PATH '$.outcome'))"
+        " AS r",
+        "UPDATE webhook_deliveries d JOIN JSON_TABLE(%s, '$[*]' COLUMNS("
+        "id CHAR(36) PATH '$.id', token VARCHAR(100) PATH '$.token',"
+        " status VARCHAR(16) PATH '$.status',"
+        " next_at VARCHAR(32) PATH '$.next_at', http INT PATH '$.http',"
+        " error TEXT PATH '$.error', now_at VARCHAR(32) PATH '$.now_at',"
+        " delivered_at VARCHAR(32) PATH '$.delivered_at')) AS r"
+        " ON d.id = r.id AND d.lease_owner = r.token SET" FINISH_SET("d.", "r.")
     },
     LEADS_LABELS
 };
@@ -170,6 +188,10 @@ static const leads_dialect_t dialect_mysql = {
     " substr(hex(randomblob(2)), 2) || '-' ||" \
     " substr('89ab', 1 + (abs(random()) %% 4), 1) ||" \
     " substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))"
+/* json_each() rows' fields, each named after itself. */
+#define JSON_FIELD(f) "json_extract(value, '$." f "') AS " f
+#define JSON_FIELDS(a, b, c, d) \
+    JSON_FIELD(a) ", " JSON_FIELD(b) ", " JSON_FIELD(c) ", " JSON_FIELD(d)
 static const leads_dialect_t dialect_sqlite3 = {
     "sqlite3", "BEGIN IMMEDIATE", LEADS_TIME_ISO_Z, 0,
     /* No busy_timeout: the driver holds one mutex per process around
@@ -179,6 +201,7 @@ static const leads_dialect_t dialect_sqlite3 = {
     { "PRAGMA foreign_keys = ON", NULL }, 1,
     5,                                  /* SQLITE_BUSY, after the driver's
                                            own 1.6 s of retries */
+    0,
     {
         "SELECT id, firm_id, scopes, enabled FROM api_keys WHERE key_hash = %s",
         "SELECT id, key, name FROM stages WHERE firm_id = %s AND closed = 0"
@@ -195,7 +218,20 @@ static const leads_dialect_t dialect_sqlite3 = {
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
         "DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM"
         " idempotency_keys WHERE expires_at <= %s LIMIT 1000)",
-        INGEST_AND_WEBHOOK_PLAIN
+        INGEST_PLAIN,
+        "UPDATE webhook_deliveries SET lease_owner = %s, lease_until = %s"
+        " WHERE id IN (SELECT id FROM webhook_deliveries WHERE"
+        DELIVERY_DUE("%s") " ORDER BY next_attempt_at LIMIT %s)",
+        DELIVERY_LEASED,
+        "INSERT INTO webhook_attempts " ATTEMPT_COLUMNS
+        " SELECT " JSON_FIELDS("attempt_id", "id", "attempt", "started")
+        ", " JSON_FIELDS("ms", "http", "error", "outcome")
+        " FROM json_each(%s)",
+        "UPDATE webhook_deliveries SET" FINISH_SET("", "r.") " FROM (SELECT "
+        JSON_FIELDS("id", "token", "status", "next_at") ", "
+        JSON_FIELDS("http", "error", "now_at", "delivered_at")
+        " FROM json_each(%s)) AS r WHERE webhook_deliveries.id = r.id"
+        " AND webhook_deliveries.lease_owner = r.token"
     },
     LEADS_LABELS
 };

@@ -23,13 +23,14 @@ typedef enum {
                                    type, body, now x3, firm, type, and the
                                    LIKE patterns "type,%", "%,type",
                                    "%,type,%" (nrows = deliveries) */
-    LEADS_SQL_DELIVERY_DUE,     /* now, now -> up to 100 ids due, unleased */
-    LEADS_SQL_DELIVERY_LEASE,   /* owner, until, id, now, now (nrows 1 = ours) */
-    LEADS_SQL_DELIVERY_LOAD,    /* id -> event_id, body, attempts, url, secret */
-    LEADS_SQL_DELIVERY_FINISH,  /* status, next, http, error, now, delivered_at,
-                                   id, owner */
-    LEADS_SQL_ATTEMPT_INSERT,   /* id, delivery, n, started, ms, http, error,
-                                   outcome */
+    LEADS_SQL_DELIVERY_LEASE,   /* token, until, now, now, max: lease up to
+                                   max due, unleased deliveries (nrows) */
+    LEADS_SQL_DELIVERY_LEASED,  /* token -> id, event_id, body, attempts, url,
+                                   secret */
+    LEADS_SQL_ATTEMPTS_RECORD,  /* outcomes (JSON array, see leads_outbox.c)
+                                   -> one attempt row each */
+    LEADS_SQL_DELIVERIES_FINISH,/* outcomes -> each delivery still leased
+                                   under its token moved on, lease released */
     LEADS_SQL_COUNT
 } leads_sql_e;
 
@@ -48,6 +49,8 @@ typedef struct {
     int setup_returns_rows;             /* run them as selects (PRAGMAs) */
     int busy_code;                      /* the driver's "locked, try again"
                                            result for BEGIN, or 0 */
+    int lease_returns_rows;             /* DELIVERY_LEASE is a select giving
+                                           DELIVERY_LEASED's rows itself */
     const char *sql[LEADS_SQL_COUNT];
     const char *label[LEADS_SQL_COUNT]; /* prepared statement names */
 } leads_dialect_t;

@@ -1,8 +1,16 @@
-/* Outbox rows for the deliverer. A delivery is leased in the database
- * before it is sent, so hosts sharing one database never send the same
- * delivery at once; an expired lease (a crashed host) frees it again. */
+/* Outbox rows for the deliverer. Deliveries are leased in the database
+ * before they are sent, so hosts sharing one database never send the same
+ * delivery at once; an expired lease (a crashed host) frees it again.
+ *
+ * A batch costs the same statements whatever its size: one UPDATE leases
+ * it under a token of its own, one SELECT loads it by that token (pgsql:
+ * one statement does both, UPDATE ... RETURNING), and its
+ * outcomes travel as one JSON parameter that the database unpacks
+ * (jsonb_to_recordset, JSON_TABLE, json_each) into one INSERT of the
+ * attempts and one UPDATE of the deliveries. */
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "httpd.h"
 #include "apr_strings.h"
@@ -11,148 +19,153 @@
 #include "leads_uuid.h"
 
 typedef struct {
-    apr_time_t now;
-    apr_array_header_t *ids;
-} due_baton_t;
-
-static apr_status_t due_work(leads_db_t *db, void *baton)
-{
-    due_baton_t *b = baton;
-    apr_pool_t *p = leads_db_pool(db);
-    const char *args[2];
-    apr_dbd_results_t *res;
-    apr_dbd_row_t *row;
-    int n = 0;
-    apr_status_t rv;
-
-    args[0] = args[1] = leads_db_time(db, b->now);
-    rv = leads_db_select(db, LEADS_SQL_DELIVERY_DUE, 2, args, &res);
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    b->ids = apr_array_make(p, 16, sizeof(const char *));
-    while ((row = leads_db_row(db, res, &n)) != NULL) {
-        APR_ARRAY_PUSH(b->ids, const char *) = leads_db_column(db, p, row, 0);
-    }
-    return APR_SUCCESS;
-}
-
-apr_status_t leads_outbox_due(leads_db_t *db, apr_time_t now,
-                              apr_array_header_t **ids)
-{
-    due_baton_t b = { now, NULL };
-    apr_status_t rv = leads_db_run(db, due_work, &b);
-
-    *ids = b.ids;
-    return rv;
-}
-
-typedef struct {
+    apr_pool_t *p;
     const char *args[5];
-    int nrows;
+    apr_array_header_t *items;
 } lease_baton_t;
 
 static apr_status_t lease_work(leads_db_t *db, void *baton)
 {
     lease_baton_t *b = baton;
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row;
+    apr_status_t rv;
+    int nrows = 0, n = 0;
 
-    return leads_db_query(db, LEADS_SQL_DELIVERY_LEASE, 5, b->args, &b->nrows);
+    b->items = apr_array_make(b->p, 16, sizeof(leads_outbox_item_t));
+    if (leads_db_dialect(db)->lease_returns_rows) {
+        rv = leads_db_select(db, LEADS_SQL_DELIVERY_LEASE, 5, b->args, &res);
+    }
+    else {
+        rv = leads_db_query(db, LEADS_SQL_DELIVERY_LEASE, 5, b->args, &nrows);
+        if (rv != APR_SUCCESS || nrows == 0) {
+            return rv;
+        }
+        rv = leads_db_select(db, LEADS_SQL_DELIVERY_LEASED, 1, b->args, &res);
+    }
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    while ((row = leads_db_row(db, res, &n)) != NULL) {
+        leads_outbox_item_t *it = apr_array_push(b->items);
+        const char *attempts = leads_db_column(db, b->p, row, 3);
+
+        it->id = leads_db_column(db, b->p, row, 0);
+        it->event_id = leads_db_column(db, b->p, row, 1);
+        it->body = leads_db_column(db, b->p, row, 2);
+        it->attempts = attempts ? atoi(attempts) : 0;
+        it->url = leads_db_column(db, b->p, row, 4);
+        it->secret = leads_db_column(db, b->p, row, 5);
+    }
+    return APR_SUCCESS;
 }
 
-apr_status_t leads_outbox_lease(leads_db_t *db, const char *id,
-                                const char *owner, apr_time_t now,
-                                apr_time_t until)
+apr_status_t leads_outbox_lease(leads_db_t *db, apr_pool_t *p,
+                                const char *token, apr_time_t now,
+                                apr_time_t until, int max,
+                                apr_array_header_t **items)
 {
     lease_baton_t b;
     apr_status_t rv;
 
-    b.args[0] = owner;
+    b.p = p;
+    b.args[0] = token;
     b.args[1] = leads_db_time(db, until);
-    b.args[2] = id;
-    b.args[3] = b.args[4] = leads_db_time(db, now);
-    b.nrows = 0;
+    b.args[2] = b.args[3] = leads_db_time(db, now);
+    b.args[4] = apr_itoa(p, max);
+    b.items = NULL;
     rv = leads_db_run(db, lease_work, &b);
-    return rv == APR_SUCCESS && b.nrows != 1 ? LEADS_DB_NOT_FOUND : rv;
-}
-
-typedef struct {
-    apr_pool_t *p;
-    const char *id;
-    leads_outbox_item_t *out;
-} load_baton_t;
-
-static apr_status_t load_work(leads_db_t *db, void *baton)
-{
-    load_baton_t *b = baton;
-    const char *c[5];
-    apr_status_t rv = leads_db_select_row(db, LEADS_SQL_DELIVERY_LOAD, 1,
-                                          &b->id, b->p, 5, c);
-
-    if (rv == APR_SUCCESS) {
-        b->out->event_id = c[0];
-        b->out->body = c[1];
-        b->out->attempts = c[2] ? atoi(c[2]) : 0;
-        b->out->url = c[3];
-        b->out->secret = c[4];
-    }
+    *items = b.items;
     return rv;
 }
 
-apr_status_t leads_outbox_load(leads_db_t *db, apr_pool_t *p, const char *id,
-                               leads_outbox_item_t *out)
+static void set_text(json_t *o, const char *key, const char *v)
 {
-    load_baton_t b = { p, id, out };
+    json_t *s;
 
-    return leads_db_run(db, load_work, &b);
+    if (!v) {
+        return;                         /* absent reads as NULL */
+    }
+    s = json_string(v);
+    json_object_set_new(o, key, s ? s : json_string("(not UTF-8)"));
 }
 
-typedef struct {
-    const char *id;
-    const char *owner;
-    const leads_outbox_result_t *res;
-} finish_baton_t;
+/* One outcome as the finishing statements read it (their column names). */
+static json_t *result_json(leads_db_t *db, apr_pool_t *p,
+                           const leads_outbox_result_t *res, const char *now)
+{
+    json_t *o = json_object();
+    const char *attempt_id;
 
-/* Attempt row and delivery update together: the log never disagrees with
- * the delivery's own counters. */
+    if (!o || leads_uuid_v7(p, res->started, &attempt_id) != APR_SUCCESS) {
+        json_decref(o);
+        return NULL;
+    }
+    set_text(o, "attempt_id", attempt_id);
+    set_text(o, "id", res->id);
+    set_text(o, "token", res->token);
+    json_object_set_new(o, "attempt", json_integer(res->attempt));
+    set_text(o, "started", leads_db_time(db, res->started));
+    json_object_set_new(o, "ms", json_integer(apr_time_as_msec(res->duration)));
+    if (res->http_status) {
+        json_object_set_new(o, "http", json_integer(res->http_status));
+    }
+    set_text(o, "error", res->error);
+    set_text(o, "outcome", res->error ? "error" : "success");
+    set_text(o, "status", res->status);
+    set_text(o, "next_at", leads_db_time(db, res->next_attempt));
+    set_text(o, "now_at", now);
+    if (strcmp(res->status, "delivered") == 0) {
+        set_text(o, "delivered_at", now);
+    }
+    return o;
+}
+
+static const char *results_json(leads_db_t *db,
+                                const apr_array_header_t *results)
+{
+    apr_pool_t *p = leads_db_pool(db);
+    const char *now = leads_db_time(db, apr_time_now());
+    json_t *arr = json_array(), *o;
+    const char *text = NULL;
+    char *dumped;
+    int i;
+
+    for (i = 0; arr && i < results->nelts; i++) {
+        o = result_json(db, p, &APR_ARRAY_IDX(results, i,
+                                              leads_outbox_result_t), now);
+        if (!o || json_array_append_new(arr, o) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    if (arr && (dumped = json_dumps(arr, JSON_COMPACT)) != NULL) {
+        text = apr_pstrdup(p, dumped);
+        free(dumped);
+    }
+    json_decref(arr);
+    return text;
+}
+
+/* Attempt rows and delivery updates together: the log never disagrees
+ * with the deliveries' own counters. */
 static apr_status_t finish_work(leads_db_t *db, void *baton)
 {
-    finish_baton_t *b = baton;
-    const leads_outbox_result_t *res = b->res;
-    apr_pool_t *p = leads_db_pool(db);
-    const char *http = res->http_status
-                       ? apr_itoa(p, res->http_status) : "";
-    const char *now = leads_db_time(db, apr_time_now());
-    const char *attempt_id, *args[8];
+    const apr_array_header_t *results = baton;
+    const char *json = results_json(db, results);
     apr_status_t rv;
     int nrows;
 
-    rv = leads_uuid_v7(p, res->started, &attempt_id);
-    if (rv != APR_SUCCESS) {
-        return rv;
+    if (!json) {
+        return APR_ENOMEM;
     }
     rv = leads_db_begin(db);
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    args[0] = attempt_id;
-    args[1] = b->id;
-    args[2] = apr_itoa(p, res->attempt);
-    args[3] = leads_db_time(db, res->started);
-    args[4] = apr_ltoa(p, (long)apr_time_as_msec(res->duration));
-    args[5] = http;
-    args[6] = res->error ? res->error : "";
-    args[7] = res->error ? "error" : "success";
-    rv = leads_db_query(db, LEADS_SQL_ATTEMPT_INSERT, 8, args, &nrows);
+    rv = leads_db_query(db, LEADS_SQL_ATTEMPTS_RECORD, 1, &json, &nrows);
     if (rv == APR_SUCCESS) {
-        args[0] = res->status;
-        args[1] = leads_db_time(db, res->next_attempt);
-        args[2] = http;
-        args[3] = res->error ? res->error : "";
-        args[4] = now;
-        args[5] = strcmp(res->status, "delivered") == 0 ? now : "";
-        args[6] = b->id;
-        args[7] = b->owner;
-        rv = leads_db_query(db, LEADS_SQL_DELIVERY_FINISH, 8, args, &nrows);
+        rv = leads_db_query(db, LEADS_SQL_DELIVERIES_FINISH, 1, &json, &nrows);
     }
     if (rv == APR_SUCCESS) {
         rv = leads_db_exec(db, "COMMIT");
@@ -163,11 +176,11 @@ static apr_status_t finish_work(leads_db_t *db, void *baton)
     return rv;
 }
 
-apr_status_t leads_outbox_finish(leads_db_t *db, const char *id,
-                                 const char *owner,
-                                 const leads_outbox_result_t *res)
+apr_status_t leads_outbox_finish(leads_db_t *db,
+                                 const apr_array_header_t *results)
 {
-    finish_baton_t b = { id, owner, res };
-
-    return leads_db_run(db, finish_work, &b);
+    if (results->nelts == 0) {
+        return APR_SUCCESS;
+    }
+    return leads_db_run(db, finish_work, (void *)results);
 }

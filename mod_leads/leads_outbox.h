@@ -1,5 +1,7 @@
-/* The webhook outbox as the deliverer sees it: find due rows, lease one,
- * load what to send, record the attempt and its outcome. */
+/* The webhook outbox as the deliverer sees it: lease a batch of due rows,
+ * load what to send, record a batch of attempts and their outcomes. Each
+ * is a fixed number of statements whatever the batch size, so delivery
+ * keeps pace with creates without taking the database from them. */
 #ifndef LEADS_OUTBOX_H
 #define LEADS_OUTBOX_H
 
@@ -7,19 +9,9 @@
 
 #include "leads_db.h"
 
-/* Ids of pending deliveries that are due and not leased (at most 100). */
-apr_status_t leads_outbox_due(leads_db_t *db, apr_time_t now,
-                              apr_array_header_t **ids);
-
-/* Lease a due delivery to `owner` until `until`: APR_SUCCESS when this
- * host has it, LEADS_DB_NOT_FOUND when it is not due, delivered, or
- * leased by another host. */
-apr_status_t leads_outbox_lease(leads_db_t *db, const char *id,
-                                const char *owner, apr_time_t now,
-                                apr_time_t until);
-
 /* What one attempt sends. */
 typedef struct {
+    const char *id;                     /* the delivery */
     const char *event_id;
     const char *body;
     int attempts;                       /* made so far */
@@ -27,11 +19,19 @@ typedef struct {
     const char *secret;
 } leads_outbox_item_t;
 
-apr_status_t leads_outbox_load(leads_db_t *db, apr_pool_t *p, const char *id,
-                               leads_outbox_item_t *out);
+/* Lease up to `max` due deliveries (pending, due, unleased or with an
+ * expired lease) under `token` until `until`, and load them: `items` is
+ * an array of leads_outbox_item_t in `p`, empty when nothing is due.
+ * `token` must be new for every call: it names this batch's rows. */
+apr_status_t leads_outbox_lease(leads_db_t *db, apr_pool_t *p,
+                                const char *token, apr_time_t now,
+                                apr_time_t until, int max,
+                                apr_array_header_t **items);
 
 /* The outcome of one attempt. */
 typedef struct {
+    const char *id;                     /* the delivery */
+    const char *token;                  /* its lease */
     int attempt;                        /* 1 for the first */
     apr_time_t started;
     apr_interval_time_t duration;
@@ -41,9 +41,10 @@ typedef struct {
     apr_time_t next_attempt;            /* when status is pending */
 } leads_outbox_result_t;
 
-/* Record the attempt and move the delivery on, releasing our lease. */
-apr_status_t leads_outbox_finish(leads_db_t *db, const char *id,
-                                 const char *owner,
-                                 const leads_outbox_result_t *res);
+/* Record the attempts (leads_outbox_result_t) and move their deliveries
+ * on, releasing the leases, in one transaction. A delivery whose lease
+ * was lost meanwhile keeps its attempt row but is not moved on. */
+apr_status_t leads_outbox_finish(leads_db_t *db,
+                                 const apr_array_header_t *results);
 
 #endif

@@ -80,14 +80,15 @@ if (open my $fh, '<', $script) {
 }
 
 my %DELIVERER = map { $_ => 1 }
-    qw(DELIVERY_DUE DELIVERY_LEASE DELIVERY_LOAD DELIVERY_FINISH ATTEMPT_INSERT);
+    qw(DELIVERY_LEASE DELIVERY_LEASED ATTEMPTS_RECORD DELIVERIES_FINISH);
 
 # Round trips of the request path per create, and of the deliverer per
-# delivery: each deliverer transaction (one per ATTEMPT_INSERT) owns one
-# BEGIN and one COMMIT; the rest of BEGIN/COMMIT is the request path's.
+# delivery: each deliverer transaction (one per ATTEMPTS_RECORD, a batch of
+# outcomes) owns one BEGIN and one COMMIT; the rest of BEGIN/COMMIT is the
+# request path's. $deliveries: webhooks received during the run.
 sub round_trips {
-    my ($c, $creates) = @_;
-    my $dtx = $c->{ATTEMPT_INSERT} // 0;
+    my ($c, $creates, $deliveries) = @_;
+    my $dtx = $c->{ATTEMPTS_RECORD} // 0;
     my ($req, $dlv) = (0, 0);
     for my $k (keys %$c) {
         next if $k eq 'OTHER';
@@ -96,7 +97,8 @@ sub round_trips {
     }
     $req -= 2 * $dtx;
     $dlv += 2 * $dtx;
-    return ($creates ? $req / $creates : undef, $dtx ? $dlv / $dtx : undef, $dtx);
+    return ($creates ? $req / $creates : undef,
+            $deliveries ? $dlv / $deliveries : undef, $dtx);
 }
 
 # --- webhooks: first receipt of each event id
@@ -131,8 +133,9 @@ sub mod_leads_row {
     my $secs = $e->{duration_us} / 1e6;
     my $ok = $e->{requests} - $e->{non2xx} - $e->{errors};
     my $calls = calls_of("$res/$name.pss");
-    my ($rt, $rt_dlv, $dtx) = round_trips($calls, $e->{rows});
     my ($wp50, $wp99, $wrate, $wn) = webhooks_in($e->{t0}, $e->{t1});
+    my ($rt, $rt_dlv, $dtx) = round_trips($calls, $e->{rows},
+                                          ($wrate // 0) * ($e->{t1} - $e->{t0}) / 1000);
     return {
         rps => $e->{requests} / $secs, p50 => $e->{p50_us} / 1000,
         p99 => $e->{p99_us} / 1000, non2xx => $e->{non2xx},

@@ -200,7 +200,7 @@ DBDExptime 300
 LeadsRateLimit 0
 LeadsCacheTTL 5
 LeadsWebhookAllowPrivate On
-LeadsWebhookConcurrency 16
+LeadsWebhookConcurrency 64
 
 <Location "/api/leads">
     SetHandler leads
