@@ -10,7 +10,8 @@
     "leads_idem_delete", "leads_idem_claim", "leads_idem_purge", \
     "leads_source_by_hash", "leads_lead_by_external", \
     "leads_outbox_insert", "leads_delivery_lease", "leads_delivery_leased", \
-    "leads_attempts_record", "leads_deliveries_finish" }
+    "leads_attempts_record", "leads_deliveries_finish", \
+    "leads_create_claimed", "leads_create_plain" }
 
 #define LEAD_COLUMNS \
     "(id, firm_id, first_name, last_name, email, phone, source, stage_id," \
@@ -74,6 +75,37 @@
     " SELECT " NEW_UUID ", %s, %s, id, firm_id, %s, 'pending', 0, %s, %s, %s" \
     " FROM webhook_endpoints WHERE firm_id = %s AND enabled = 1" SUBSCRIBED
 
+/* pgsql's writes of a create, each usable alone or as a step of the
+ * one-statement creates below. */
+#define PG_LEAD_VALUES \
+    "CAST(%s AS uuid), CAST(%s AS uuid), %s, %s, %s, %s, %s," \
+    " CAST(%s AS uuid), CAST(NULLIF(%s, '') AS uuid), CAST(%s AS jsonb)," \
+    " CAST(%s AS timestamptz), CAST(%s AS timestamptz)," \
+    " CAST(NULLIF(%s, '') AS uuid), NULLIF(%s, '')"
+#define PG_IDEM_CLAIM \
+    "INSERT INTO idempotency_keys " IDEM_COLUMNS \
+    " VALUES (%s, %s, %s, CAST(%s AS integer), %s, %s, CAST(%s AS uuid)," \
+    " CAST(%s AS timestamptz), CAST(%s AS timestamptz))" \
+    " ON CONFLICT DO NOTHING"
+#define PG_OUTBOX_INSERT \
+    "INSERT INTO webhook_deliveries " DELIVERY_COLUMNS \
+    " SELECT gen_random_uuid(), CAST(%s AS uuid), %s, id, firm_id, %s," \
+    " 'pending', 0, CAST(%s AS timestamptz), CAST(%s AS timestamptz)," \
+    " CAST(%s AS timestamptz) FROM webhook_endpoints" \
+    " WHERE firm_id = CAST(%s AS uuid) AND enabled" SUBSCRIBED
+
+/* A whole API-mode create as one statement, its own transaction: one
+ * round trip instead of BEGIN, three INSERTs and COMMIT. Each step runs
+ * only if the one before wrote its row (a taken Idempotency-Key writes
+ * nothing); the row counts come back. Parameters: the claim's, the
+ * lead's, the outbox's. */
+#define PG_CREATE_LEAD(after) \
+    "lead AS (INSERT INTO leads " LEAD_COLUMNS " SELECT " PG_LEAD_VALUES \
+    after " ON CONFLICT DO NOTHING RETURNING 1)," \
+    " outbox AS (" PG_OUTBOX_INSERT " AND EXISTS (SELECT 1 FROM lead)" \
+    " RETURNING 1)"
+#define PG_COUNT(cte) "(SELECT count(*) FROM " cte ")"
+
 /* The pgsql driver declares every %s parameter varchar: cast to column types. */
 static const leads_dialect_t dialect_pgsql = {
     "pgsql", "BEGIN", LEADS_TIME_ISO_Z, 1,
@@ -86,21 +118,14 @@ static const leads_dialect_t dialect_pgsql = {
         "SELECT name, type, choices, required FROM fields"
         " WHERE firm_id = CAST(%s AS uuid) ORDER BY name",
         "SELECT id FROM members WHERE firm_id = CAST(%s AS uuid)",
-        "INSERT INTO leads " LEAD_COLUMNS
-        " VALUES (CAST(%s AS uuid), CAST(%s AS uuid), %s, %s, %s, %s, %s,"
-        " CAST(%s AS uuid), CAST(NULLIF(%s, '') AS uuid), CAST(%s AS jsonb),"
-        " CAST(%s AS timestamptz), CAST(%s AS timestamptz),"
-        " CAST(NULLIF(%s, '') AS uuid), NULLIF(%s, ''))"
+        "INSERT INTO leads " LEAD_COLUMNS " VALUES (" PG_LEAD_VALUES ")"
         " ON CONFLICT DO NOTHING",
         "SELECT fingerprint, status, body, ignored,"
         " CASE WHEN expires_at > CAST(%s AS timestamptz) THEN 1 ELSE 0 END"
         " FROM idempotency_keys WHERE scope = %s AND key_hash = %s",
         "DELETE FROM idempotency_keys WHERE scope = %s AND key_hash = %s"
         " AND expires_at <= CAST(%s AS timestamptz)",
-        "INSERT INTO idempotency_keys " IDEM_COLUMNS
-        " VALUES (%s, %s, %s, CAST(%s AS integer), %s, %s, CAST(%s AS uuid),"
-        " CAST(%s AS timestamptz), CAST(%s AS timestamptz))"
-        " ON CONFLICT DO NOTHING",
+        PG_IDEM_CLAIM,
         "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM"
         " idempotency_keys WHERE expires_at <= CAST(%s AS timestamptz)"
         " LIMIT 1000)",
@@ -108,11 +133,7 @@ static const leads_dialect_t dialect_pgsql = {
         " WHERE key_hash = %s",
         "SELECT id FROM leads WHERE source_id = CAST(%s AS uuid)"
         " AND external_id = %s",
-        "INSERT INTO webhook_deliveries " DELIVERY_COLUMNS
-        " SELECT gen_random_uuid(), CAST(%s AS uuid), %s, id, firm_id, %s,"
-        " 'pending', 0, CAST(%s AS timestamptz), CAST(%s AS timestamptz),"
-        " CAST(%s AS timestamptz) FROM webhook_endpoints"
-        " WHERE firm_id = CAST(%s AS uuid) AND enabled" SUBSCRIBED,
+        PG_OUTBOX_INSERT,
         /* one round trip, and no index on lease_owner to maintain */
         "WITH l AS (UPDATE webhook_deliveries SET lease_owner = %s,"
         " lease_until = CAST(%s AS timestamptz) WHERE id IN (SELECT id"
@@ -134,7 +155,13 @@ static const leads_dialect_t dialect_pgsql = {
         " FROM jsonb_to_recordset(CAST(%s AS jsonb)) AS r(id uuid,"
         " token text, status text, next_at timestamptz, http integer,"
         " error text, now_at timestamptz, delivered_at timestamptz)"
-        " WHERE d.id = r.id AND d.lease_owner = r.token"
+        " WHERE d.id = r.id AND d.lease_owner = r.token",
+        "WITH claim AS (" PG_IDEM_CLAIM " RETURNING 1), "
+        PG_CREATE_LEAD(" WHERE EXISTS (SELECT 1 FROM claim)")
+        " SELECT " PG_COUNT("claim") ", " PG_COUNT("lead") ", "
+        PG_COUNT("outbox"),
+        "WITH " PG_CREATE_LEAD("")
+        " SELECT 1, " PG_COUNT("lead") ", " PG_COUNT("outbox")
     },
     LEADS_LABELS
 };

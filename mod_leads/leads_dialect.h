@@ -31,6 +31,12 @@ typedef enum {
                                    -> one attempt row each */
     LEADS_SQL_DELIVERIES_FINISH,/* outcomes -> each delivery still leased
                                    under its token moved on, lease released */
+    LEADS_SQL_CREATE_CLAIMED,   /* IDEM_CLAIM, LEAD_INSERT, OUTBOX_INSERT's
+                                   parameters -> claimed, leads, deliveries
+                                   (one statement; NULL where the dialect
+                                   has none) */
+    LEADS_SQL_CREATE_PLAIN,     /* LEAD_INSERT, OUTBOX_INSERT's -> 1, leads,
+                                   deliveries (likewise) */
     LEADS_SQL_COUNT
 } leads_sql_e;
 

@@ -256,13 +256,15 @@ apr_status_t leads_store_idem_purge(leads_db_t *db, apr_time_t now,
 
 /* Claim the key first: a concurrent request with the same key then waits
  * on the row lock until this transaction ends, and finds the record. */
-static apr_status_t idem_claim(leads_db_t *db, const leads_new_lead_t *n)
+#define CLAIM_ARGS  9
+#define LEAD_ARGS   14
+#define OUTBOX_ARGS 11
+
+static void claim_args(leads_db_t *db, const leads_new_lead_t *n,
+                       const char **args)
 {
     const leads_idem_t *k = n->idem;
     apr_pool_t *p = leads_db_pool(db);
-    const char *args[9];
-    apr_status_t rv;
-    int nrows;
 
     args[0] = k->scope;
     args[1] = k->key_hash;
@@ -273,20 +275,27 @@ static apr_status_t idem_claim(leads_db_t *db, const leads_new_lead_t *n)
     args[6] = n->id;
     args[7] = leads_db_time(db, n->created_at);
     args[8] = leads_db_time(db, k->expires_at);
-    rv = leads_db_query(db, LEADS_SQL_IDEM_CLAIM, 9, args, &nrows);
+}
+
+static apr_status_t idem_claim(leads_db_t *db, const leads_new_lead_t *n)
+{
+    const char *args[CLAIM_ARGS];
+    apr_status_t rv;
+    int nrows;
+
+    claim_args(db, n, args);
+    rv = leads_db_query(db, LEADS_SQL_IDEM_CLAIM, CLAIM_ARGS, args, &nrows);
     if (rv == APR_SUCCESS && nrows != 1) {
         rv = LEADS_DB_CONFLICT;
     }
     return rv;
 }
 
-static apr_status_t lead_insert(leads_db_t *db, const leads_new_lead_t *n)
+static void lead_args(leads_db_t *db, const leads_new_lead_t *n,
+                      const char **args)
 {
     const leads_lead_t *l = n->lead;
     const char *when = leads_db_time(db, n->created_at);
-    const char *args[14];
-    apr_status_t rv;
-    int nrows;
 
     args[0] = n->id;
     args[1] = n->firm_id;
@@ -302,7 +311,16 @@ static apr_status_t lead_insert(leads_db_t *db, const leads_new_lead_t *n)
     args[11] = when;
     args[12] = n->source_id ? n->source_id : "";
     args[13] = n->external_id ? n->external_id : "";
-    rv = leads_db_query(db, LEADS_SQL_LEAD_INSERT, 14, args, &nrows);
+}
+
+static apr_status_t lead_insert(leads_db_t *db, const leads_new_lead_t *n)
+{
+    const char *args[LEAD_ARGS];
+    apr_status_t rv;
+    int nrows;
+
+    lead_args(db, n, args);
+    rv = leads_db_query(db, LEADS_SQL_LEAD_INSERT, LEAD_ARGS, args, &nrows);
     if (rv == APR_SUCCESS && nrows != 1) {
         /* only the (source, external id) key can already be there */
         rv = n->external_id ? LEADS_DB_DUPLICATE : LEADS_DB_FAILED;
@@ -311,11 +329,11 @@ static apr_status_t lead_insert(leads_db_t *db, const leads_new_lead_t *n)
 }
 
 /* The lead.created rows for every subscribed endpoint, in one statement. */
-static apr_status_t outbox_insert(leads_db_t *db, leads_new_lead_t *n)
+static void outbox_args(leads_db_t *db, const leads_new_lead_t *n,
+                        const char **args)
 {
     static const char event[] = "lead.created";
     const char *when = leads_db_time(db, n->created_at);
-    const char *args[11];
 
     args[0] = n->event_id;
     args[1] = event;
@@ -326,14 +344,65 @@ static apr_status_t outbox_insert(leads_db_t *db, leads_new_lead_t *n)
     args[8] = "lead.created,%";
     args[9] = "%,lead.created";
     args[10] = "%,lead.created,%";
-    return leads_db_query(db, LEADS_SQL_OUTBOX_INSERT, 11, args,
+}
+
+static apr_status_t outbox_insert(leads_db_t *db, leads_new_lead_t *n)
+{
+    const char *args[OUTBOX_ARGS];
+
+    outbox_args(db, n, args);
+    return leads_db_query(db, LEADS_SQL_OUTBOX_INSERT, OUTBOX_ARGS, args,
                           &n->deliveries);
+}
+
+/* The dialect's one-statement create, where it has one: the same writes
+ * as below in one round trip. Not with an external id: a duplicate would
+ * have to undo the claim, which takes a transaction of several steps. */
+static int one_statement(leads_db_t *db, const leads_new_lead_t *n,
+                         leads_sql_e *which)
+{
+    *which = n->idem ? LEADS_SQL_CREATE_CLAIMED : LEADS_SQL_CREATE_PLAIN;
+    return !n->external_id && leads_db_dialect(db)->sql[*which] != NULL;
+}
+
+static apr_status_t create_at_once(leads_db_t *db, leads_new_lead_t *n,
+                                   leads_sql_e which)
+{
+    const char *args[CLAIM_ARGS + LEAD_ARGS + OUTBOX_ARGS], *c[3];
+    int nargs = 0;
+    apr_status_t rv;
+
+    if (n->idem) {
+        claim_args(db, n, args);
+        nargs = CLAIM_ARGS;
+    }
+    lead_args(db, n, args + nargs);
+    outbox_args(db, n, args + nargs + LEAD_ARGS);
+    nargs += LEAD_ARGS + OUTBOX_ARGS;
+    rv = leads_db_select_row(db, which, nargs, args, leads_db_pool(db), 3, c);
+    if (rv != APR_SUCCESS) {
+        return rv == LEADS_DB_NOT_FOUND ? LEADS_DB_FAILED : rv;
+    }
+    if (!c[0] || atoi(c[0]) != 1) {
+        return LEADS_DB_CONFLICT;       /* the key is taken: nothing written */
+    }
+    if (!c[1] || atoi(c[1]) != 1) {
+        return LEADS_DB_FAILED;
+    }
+    n->deliveries = c[2] ? atoi(c[2]) : 0;
+    return APR_SUCCESS;
 }
 
 static apr_status_t create_work(leads_db_t *db, void *baton)
 {
     leads_new_lead_t *n = baton;
-    apr_status_t rv = leads_db_begin(db);
+    leads_sql_e which;
+    apr_status_t rv;
+
+    if (one_statement(db, n, &which)) {
+        return create_at_once(db, n, which);
+    }
+    rv = leads_db_begin(db);
 
     if (rv != APR_SUCCESS) {
         return rv;

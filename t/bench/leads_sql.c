@@ -58,7 +58,10 @@ int main(int argc, char **argv)
     if (strcmp(argv[2], "--list") == 0) {
         for (i = 0; i < LEADS_SQL_COUNT; i++) {
             label_to_name(d->label[i], name, sizeof(name));
-            printf("%s\t%s\t%d\n", name, d->label[i], placeholders(d->sql[i]));
+            if (d->sql[i]) {            /* NULL: not in this dialect */
+                printf("%s\t%s\t%d\n", name, d->label[i],
+                       placeholders(d->sql[i]));
+            }
         }
         return 0;
     }
@@ -69,7 +72,7 @@ int main(int argc, char **argv)
     }
     for (i = 0; i < LEADS_SQL_COUNT; i++) {
         label_to_name(d->label[i], name, sizeof(name));
-        if (strcmp(name, want) == 0) {
+        if (strcmp(name, want) == 0 && d->sql[i]) {
             printf("%s\n", d->sql[i]);
             return 0;
         }

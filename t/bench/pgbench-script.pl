@@ -4,8 +4,9 @@
 # (leads_handler.c authenticate -> leads_store.c create_work), taken from
 # the module's own statement table through build/bench/leads-sql:
 #
-#   KEY_BY_HASH; BEGIN; IDEM_CLAIM; LEAD_INSERT; OUTBOX_INSERT (the bench
-#   firm has one endpoint; DELIVERY_INSERT in older modules); COMMIT
+#   KEY_BY_HASH; CREATE_CLAIMED (claim, lead and outbox rows in one
+#   statement), or, in modules without it, KEY_BY_HASH; BEGIN; IDEM_CLAIM;
+#   LEAD_INSERT; OUTBOX_INSERT (DELIVERY_INSERT in older ones); COMMIT
 #
 # The SQL text is the module's, except each apr_dbd %s placeholder, which
 # becomes what apr_dbd makes of it: a bind parameter typed varchar (the
@@ -44,31 +45,34 @@ my $expires = "(now() + interval '1 day')::varchar";
 # pgbench's outbox rows must never be due: mod_leads' deliverer would send them
 my $parked  = "(now() + interval '1000 years')::varchar";
 
+my %have = map { (split /\t/)[0] => 1 } `"$leads_sql" pgsql --list`;
+die "pgbench-script.pl: leads-sql pgsql --list failed\n" if $? != 0;
+
 # One entry per %s, in the order of the args[] that leads_store.c binds.
-my @plan = (
-    [ KEY_BY_HASH => [ var('key_hash') ] ],
-    [ BEGIN => [] ],
-    # idem_claim(): scope, key hash, fingerprint, status, body, ignored,
-    # lead id, created_at, expires_at
-    [ IDEM_CLAIM => [ var('scope'), ':kh::varchar', var('fingerprint'),
-                      var('status'), var('idem_body'), $empty, id(1),
-                      $now, $expires ] ],
-    # lead_insert(): id, firm, first, last, email, phone, source, stage,
-    # assignee, data, created_at, last_activity_at, source id, external id
-    [ LEAD_INSERT => [ id(1), var('firm'), var('first'), var('last'),
-                       var('email'), var('phone'), var('source'),
-                       var('stage'), var('member'), var('data'), $now, $now,
-                       $empty, $empty ] ],
-    outbox_step(),
-    [ COMMIT => [] ],
-);
+# claim_args(): scope, key hash, fingerprint, status, body, ignored, lead
+# id, created_at, expires_at
+my @claim = (var('scope'), ':kh::varchar', var('fingerprint'), var('status'),
+             var('idem_body'), $empty, id(1), $now, $expires);
+# lead_args(): id, firm, first, last, email, phone, source, stage,
+# assignee, data, created_at, last_activity_at, source id, external id
+my @lead = (id(1), var('firm'), var('first'), var('last'), var('email'),
+            var('phone'), var('source'), var('stage'), var('member'),
+            var('data'), $now, $now, $empty, $empty);
+my @plan = $have{CREATE_CLAIMED}
+    ? ([ KEY_BY_HASH => [ var('key_hash') ] ],
+       # create_at_once(): the claim's, the lead's, the outbox's
+       [ CREATE_CLAIMED => [ @claim, @lead, @{ outbox_step()->[1] } ] ])
+    : ([ KEY_BY_HASH => [ var('key_hash') ] ],
+       [ BEGIN => [] ],
+       [ IDEM_CLAIM => \@claim ],
+       [ LEAD_INSERT => \@lead ],
+       outbox_step(),
+       [ COMMIT => [] ]);
 
 # The outbox statement: one INSERT ... SELECT over the firm's subscribed
 # endpoints (OUTBOX_INSERT), or, in older modules, one INSERT per endpoint
 # (DELIVERY_INSERT; the bench has one endpoint).
 sub outbox_step {
-    my %have = map { (split /\t/)[0] => 1 } `"$leads_sql" pgsql --list`;
-    die "pgbench-script.pl: leads-sql pgsql --list failed\n" if $? != 0;
     # outbox_insert(): event id, type, body, next_attempt_at, created_at,
     # updated_at, firm, then the event and three LIKE patterns naming it
     return [ OUTBOX_INSERT => [ id(3), var('event_type'), var('event_body'),
