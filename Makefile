@@ -12,7 +12,8 @@ include fuzz.mk
 # Debian packages: what building and `make run` need, and what tests add.
 DEPS_RUN  := apache2 apache2-dev libapr1-dev libaprutil1-dev \
              libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql libaprutil1-dbd-mysql \
-             libjansson-dev libssl-dev libcurl4-openssl-dev sqlite3 gcc make
+             libjansson-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 \
+             gcc make
 DEPS_TEST := $(DEPS_RUN) postgresql mariadb-server mariadb-client \
              perl libjson-pp-perl curl wrk
 

@@ -56,7 +56,7 @@ $(FLAGS_STAMP):
 
 $(MODULE): $(MOD_SRC) $(wildcard $(SRC)/*.h) $(FLAGS_STAMP)
 	cd $(SRC) && $(APXS) -c -o mod_leads.so \
-	    $(foreach f,$(WARN),-Wc,$(f)) $(LEADS_LIBS) -lcurl \
+	    $(foreach f,$(WARN),-Wc,$(f)) $(LEADS_LIBS) -lcurl -lsqlite3 \
 	    $(notdir $(MOD_SRC))
 
 # The schema files are compiled into leadsctl so `leadsctl init` needs no

@@ -3,6 +3,8 @@
  * crashes when BEGIN fails on a dead pgsql connection. */
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "httpd.h"
 #include "apr_strings.h"
 #include "apr_dbd.h"
@@ -45,11 +47,47 @@ const leads_dialect_t *leads_db_dialect(const leads_db_t *db)
     return db->dialect;
 }
 
+/* Pool userdata key on a pooled connection: connection_setup() ran on it. */
+#define CONNECTION_READY "leads-connection-ready"
+
+static int is_sqlite(const leads_db_t *db)
+{
+    return strcmp(db->dialect->driver, "sqlite3") == 0;
+}
+
+/* apr_dbd's sqlite3 driver prepares with the legacy sqlite3_prepare(), so
+ * every failed statement comes back as SQLITE_ERROR; the connection's own
+ * result code tells a file that cannot be written (read-only, disk full,
+ * I/O error, locked) from a statement at fault. Read it before anything
+ * else runs on the connection. */
+static int sqlite_unavailable(const leads_db_t *db)
+{
+    sqlite3 *conn;
+
+    if (!is_sqlite(db)) {
+        return 0;
+    }
+    conn = apr_dbd_native_handle(db->dbd->driver, db->dbd->handle);
+    switch (conn ? sqlite3_errcode(conn) : SQLITE_OK) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_READONLY:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PROTOCOL:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* After a failure: is the connection still usable (the statement was at
  * fault) or gone (the database is down)? */
 static apr_status_t failure(leads_db_t *db, const char *what, int rc)
 {
     const apr_dbd_driver_t *drv = db->dbd->driver;
+    int unavailable = sqlite_unavailable(db);
     const char *err = apr_dbd_error(drv, db->dbd->handle, rc);
     int alive;
 
@@ -62,7 +100,43 @@ static apr_status_t failure(leads_db_t *db, const char *what, int rc)
                      "%s failed: %s", what, err);
     }
     alive = apr_dbd_check_conn(drv, db->pool, db->dbd->handle) == APR_SUCCESS;
-    return alive ? LEADS_DB_FAILED : LEADS_DB_DOWN;
+    return alive && !unavailable ? LEADS_DB_FAILED : LEADS_DB_DOWN;
+}
+
+/* SQLite silently opens a file it may not write read-only, and mod_dbd
+ * keeps that connection for good (the driver's connection check only
+ * tests a pointer): once the file is writable again every write on it
+ * would still fail. Open the file again in its place; while it is still
+ * read-only, the database is unavailable. */
+static apr_status_t sqlite_reopen_if_readonly(leads_db_t *db)
+{
+    ap_dbd_t *dbd = db->dbd;
+    sqlite3 *conn = apr_dbd_native_handle(dbd->driver, dbd->handle);
+    apr_dbd_t *fresh = NULL;
+    const char *file, *err = NULL;
+
+    if (!conn || sqlite3_db_readonly(conn, "main") != 1) {
+        return APR_SUCCESS;
+    }
+    file = apr_pstrdup(db->pool, sqlite3_db_filename(conn, "main"));
+    if (apr_dbd_open_ex(dbd->driver, dbd->pool, file, &fresh, &err)
+        != APR_SUCCESS) {
+        return LEADS_DB_DOWN;
+    }
+    if (sqlite3_db_readonly(apr_dbd_native_handle(dbd->driver, fresh),
+                            "main") == 1) {
+        apr_dbd_close(dbd->driver, fresh);
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, db->s, LEADSLOGNO(00015)
+                     "%s is read-only for this process: answering 503", file);
+        return LEADS_DB_DOWN;
+    }
+    apr_dbd_close(dbd->driver, dbd->handle);    /* finalizes its statements */
+    dbd->handle = fresh;
+    apr_hash_clear(dbd->prepared);              /* they were the old handle's */
+    apr_pool_userdata_setn(NULL, CONNECTION_READY, NULL, dbd->pool);
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, db->s, LEADSLOGNO(00016)
+                 "%s was opened read-only; opened it again read-write", file);
+    return APR_SUCCESS;
 }
 
 /* The dialect's settings for a connection (utf8mb4 on mysql, lock waits
@@ -70,11 +144,10 @@ static apr_status_t failure(leads_db_t *db, const char *what, int rc)
  * connection's own pool, so a new connection is set up anew. */
 static apr_status_t connection_setup(leads_db_t *db)
 {
-    static const char mark[] = "leads-connection-ready";
     void *ready = NULL;
     int i;
 
-    apr_pool_userdata_get(&ready, mark, db->dbd->pool);
+    apr_pool_userdata_get(&ready, CONNECTION_READY, db->dbd->pool);
     if (ready) {
         return APR_SUCCESS;
     }
@@ -92,7 +165,8 @@ static apr_status_t connection_setup(leads_db_t *db)
             return failure(db, sql, rc);
         }
     }
-    apr_pool_userdata_setn(mark, mark, NULL, db->dbd->pool);
+    apr_pool_userdata_setn(CONNECTION_READY, CONNECTION_READY, NULL,
+                           db->dbd->pool);
     return APR_SUCCESS;
 }
 
@@ -116,6 +190,13 @@ static apr_status_t wrap(apr_pool_t *p, request_rec *r, server_rec *s,
     db->dbd = dbd;
     db->dialect = dialect;
     *out = db;
+    if (is_sqlite(db)) {
+        apr_status_t rv = sqlite_reopen_if_readonly(db);
+
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+    }
     return connection_setup(db);
 }
 

@@ -70,6 +70,14 @@ cleanup() {
         done
         kill -KILL "$pid" 2>/dev/null
     done
+    # t/faults-sqlite.t killed hard may leave a tmpfs mounted or a database
+    # file immutable below $TMP: rm -rf could remove neither.
+    awk -v t="$TMP/" 'index($2, t) == 1 { print $2 }' /proc/mounts | sort -r |
+        while read -r m; do
+            echo "run-tests.sh: unmounting leftover $m" >&2
+            umount "$m" 2>/dev/null || umount -l "$m"
+        done
+    find "$TMP" -name 'leads.db*' -exec chattr -i {} + 2>/dev/null
     if [ -n "${LEADS_TEST_PG_DATA:-}" ]; then sh t/lib/db-ctl.sh stop pgsql; fi
     if [ -n "${LEADS_TEST_MY_DATA:-}" ]; then sh t/lib/db-ctl.sh stop mysql; fi
     if [ -n "${LEADS_TEST_KEEP:-}" ]; then

@@ -397,10 +397,15 @@ sub kill9 {
 
 sub error_log { _slurp("$_[0]{dir}/logs/error.log") }
 
-sub _log_tail {
-    my @l = split /\n/, $_[0]->error_log;
-    splice @l, 0, @l - 30 if @l > 30;
-    return join("\n", "--- error_log tail:", @l) . "\n";
+sub _log_tail { $_[0]->log_tail(30) . "\n" }
+
+# The last $n lines of the error log (of those matching $re, when given),
+# for a test's diagnostics.
+sub log_tail {
+    my ($self, $n, $re) = @_;
+    my @l = grep { !$re || /$re/ } split /\n/, $self->error_log;
+    splice @l, 0, @l - $n if @l > $n;
+    return join "\n", '--- error_log tail:', @l;
 }
 
 # Lines of the error log that say a child died of a signal.
