@@ -145,17 +145,18 @@ static const leads_dialect_t dialect_pgsql = {
         " SELECT l.id, l.event_id, l.body, l.attempts, e.url, e.secret"
         " FROM l JOIN webhook_endpoints e ON e.id = l.endpoint_id",
         DELIVERY_LEASED,
-        "INSERT INTO webhook_attempts " ATTEMPT_COLUMNS
-        " SELECT r.attempt_id, r.id, r.attempt, r.started, r.ms, r.http,"
-        " r.error, r.outcome FROM jsonb_to_recordset(CAST(%s AS jsonb))"
-        " AS r(attempt_id uuid, id uuid, attempt integer,"
+        NULL,                           /* in DELIVERIES_FINISH */
+        /* attempts and deliveries in one statement, its own transaction */
+        "WITH r AS (SELECT * FROM jsonb_to_recordset(CAST(%s AS jsonb))"
+        " AS r(attempt_id uuid, id uuid, token text, attempt integer,"
         " started timestamptz, ms integer, http integer, error text,"
-        " outcome text)",
-        "UPDATE webhook_deliveries d SET" FINISH_SET("", "r.")
-        " FROM jsonb_to_recordset(CAST(%s AS jsonb)) AS r(id uuid,"
-        " token text, status text, next_at timestamptz, http integer,"
-        " error text, now_at timestamptz, delivered_at timestamptz)"
-        " WHERE d.id = r.id AND d.lease_owner = r.token",
+        " outcome text, status text, next_at timestamptz,"
+        " now_at timestamptz, delivered_at timestamptz)),"
+        " a AS (INSERT INTO webhook_attempts " ATTEMPT_COLUMNS
+        " SELECT attempt_id, id, attempt, started, ms, http, error, outcome"
+        " FROM r)"
+        " UPDATE webhook_deliveries d SET" FINISH_SET("", "r.")
+        " FROM r WHERE d.id = r.id AND d.lease_owner = r.token",
         "WITH claim AS (" PG_IDEM_CLAIM " RETURNING 1), "
         PG_CREATE_LEAD(" WHERE EXISTS (SELECT 1 FROM claim)")
         " SELECT " PG_COUNT("claim") ", " PG_COUNT("lead") ", "

@@ -28,7 +28,8 @@ typedef enum {
     LEADS_SQL_DELIVERY_LEASED,  /* token -> id, event_id, body, attempts, url,
                                    secret */
     LEADS_SQL_ATTEMPTS_RECORD,  /* outcomes (JSON array, see leads_outbox.c)
-                                   -> one attempt row each */
+                                   -> one attempt row each (NULL where
+                                   DELIVERIES_FINISH records them too) */
     LEADS_SQL_DELIVERIES_FINISH,/* outcomes -> each delivery still leased
                                    under its token moved on, lease released */
     LEADS_SQL_CREATE_CLAIMED,   /* IDEM_CLAIM, LEAD_INSERT, OUTBOX_INSERT's

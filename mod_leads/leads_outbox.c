@@ -7,7 +7,7 @@
  * one statement does both, UPDATE ... RETURNING), and its
  * outcomes travel as one JSON parameter that the database unpacks
  * (jsonb_to_recordset, JSON_TABLE, json_each) into one INSERT of the
- * attempts and one UPDATE of the deliveries. */
+ * attempts and one UPDATE of the deliveries (pgsql: one statement). */
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
@@ -158,6 +158,10 @@ static apr_status_t finish_work(leads_db_t *db, void *baton)
 
     if (!json) {
         return APR_ENOMEM;
+    }
+    if (!leads_db_dialect(db)->sql[LEADS_SQL_ATTEMPTS_RECORD]) {
+        return leads_db_query(db, LEADS_SQL_DELIVERIES_FINISH, 1, &json,
+                              &nrows);
     }
     rv = leads_db_begin(db);
     if (rv != APR_SUCCESS) {

@@ -36,7 +36,7 @@ sub pct {                       # nearest rank over a sorted list
 sub fmt { defined $_[0] ? sprintf($_[1], $_[0]) : 'n/a' }
 
 # --- statement names: from the module's own table (leads-sql), matched on
-# the text before the first placeholder or literal.
+# the text before the first placeholder or literal, at the text's start.
 my (@stmt, %label_name);
 for (`"$leads_sql" pgsql --list`) {
     chomp;
@@ -53,8 +53,9 @@ sub classify {
     my ($text) = @_;
     return $label_name{$1} if $text =~ /^\s*PREPARE\s+(\w+)/i && $label_name{$1};
     return uc $1 if $text =~ /^\s*(BEGIN|COMMIT|ROLLBACK)\b/i;
-    for my $s (@stmt) {
-        return $s->[0] if index($text, $s->[1]) >= 0;
+    $text =~ s/^\s+//;
+    for my $s (@stmt) {         # at the start: statements contain others
+        return $s->[0] if index($text, $s->[1]) == 0;
     }
     return 'OTHER';
 }
@@ -85,7 +86,8 @@ my %DELIVERER = map { $_ => 1 }
 # Round trips of the request path per create, and of the deliverer per
 # delivery: each deliverer transaction (one per ATTEMPTS_RECORD, a batch of
 # outcomes) owns one BEGIN and one COMMIT; the rest of BEGIN/COMMIT is the
-# request path's. $deliveries: webhooks received during the run.
+# request path's. (pgsql has neither: its DELIVERIES_FINISH is one
+# statement.) $deliveries: webhooks received during the run.
 sub round_trips {
     my ($c, $creates, $deliveries) = @_;
     my $dtx = $c->{ATTEMPTS_RECORD} // 0;

@@ -7,7 +7,8 @@
 # created_at and the receive time) and httpd (event MPM) with mod_leads and
 # one webhook endpoint pointed at the receiver. Then:
 #
-#   warm-up      wrk, BENCH_WARMUP s at 64 connections (+ a short pgbench)
+#   warm-up      wrk, BENCH_WARMUP s at 16 and at 64 connections (+ a short
+#                pgbench)
 #   for C in 16 64:
 #     mod_leads  wrk + t/bench/create.lua, BENCH_DURATION s, C connections
 #     pgbench    the statements of one create (t/bench/pgbench-script.pl,
@@ -16,7 +17,7 @@
 #
 # and prints one table (t/bench/report.pl). Nothing is asserted.
 #
-#   BENCH_DURATION=15 BENCH_WARMUP=8 BENCH_CREATES=200000 BENCH_CONNS="16 64"
+#   BENCH_DURATION=15 BENCH_WARMUP=15 BENCH_CREATES=200000 BENCH_CONNS="16 64"
 #   BENCH_KEEP=1      keep the temp dir (logs, pgbench logs, receiver log)
 #
 # Needs root (PostgreSQL runs as postgres, httpd's children as www-data).
@@ -27,7 +28,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 
 DURATION=${BENCH_DURATION:-15}
-WARMUP=${BENCH_WARMUP:-8}
+WARMUP=${BENCH_WARMUP:-15}
 TARGET=${BENCH_CREATES:-200000}
 CONNS=${BENCH_CONNS:-"16 64"}
 WRK_THREADS=2
@@ -369,7 +370,10 @@ pgbench_run() {
 }
 
 # --- the runs
-say "warm-up: mod_leads ${WARMUP}s at 64 connections, pgbench 3s"
+# Both concurrencies, so the RSS baseline has every thread, pooled
+# connection and deliverer batch size the runs will use.
+say "warm-up: mod_leads ${WARMUP}s at 16 and at 64 connections, pgbench 3s"
+wrk_run warmup-16 16 "$WARMUP"
 wrk_run warmup 64 "$WARMUP"
 pgbench_run pgwarmup 16 3
 RSS_WARM=$(children_rss_kb)
