@@ -47,6 +47,11 @@ const leads_dialect_t *leads_db_dialect(const leads_db_t *db)
     return db->dialect;
 }
 
+server_rec *leads_db_server(const leads_db_t *db)
+{
+    return db->s;
+}
+
 /* Pool userdata key on a pooled connection: connection_setup() ran on it. */
 #define CONNECTION_READY "leads-connection-ready"
 
@@ -255,18 +260,37 @@ const char *leads_db_time(const leads_db_t *db, apr_time_t t)
     return plain;
 }
 
+/* How long a "locked, try again" result (the dialect's busy_code) is
+ * retried, outside the driver's lock, before the database counts as
+ * unavailable. */
+#define BUSY_WAIT   apr_time_from_sec(10)
+#define BUSY_NAP    apr_time_from_msec(20)
+
+static int busy(const leads_db_t *db, int rc)
+{
+    return db->dialect->busy_code && rc == db->dialect->busy_code;
+}
+
+/* Prepared once per connection. sqlite3 prepares by reading the schema,
+ * which a writer elsewhere (a WAL being recovered after a crash) may hold
+ * locked: wait for it as for BEGIN. */
 static apr_status_t prepared(leads_db_t *db, leads_sql_e which,
                              apr_dbd_prepared_t **stmt)
 {
     const char *label = db->dialect->label[which];
+    apr_time_t give_up = apr_time_now() + BUSY_WAIT;
     int rc;
 
     *stmt = apr_hash_get(db->dbd->prepared, label, APR_HASH_KEY_STRING);
     if (*stmt) {
         return APR_SUCCESS;
     }
-    rc = apr_dbd_prepare(db->dbd->driver, db->dbd->pool, db->dbd->handle,
-                         db->dialect->sql[which], label, stmt);
+    while ((rc = apr_dbd_prepare(db->dbd->driver, db->dbd->pool,
+                                 db->dbd->handle, db->dialect->sql[which],
+                                 label, stmt)) != 0
+           && busy(db, rc) && apr_time_now() < give_up) {
+        apr_sleep(BUSY_NAP);
+    }
     if (rc) {
         return failure(db, label, rc);
     }
@@ -348,9 +372,6 @@ apr_status_t leads_db_exec(leads_db_t *db, const char *sql)
 /* BEGIN, waiting up to BUSY_WAIT for a writer elsewhere (sqlite3 has one
  * writer per file) before calling the database unavailable. Nothing is
  * written before BEGIN succeeds, so trying again is safe. */
-#define BUSY_WAIT   apr_time_from_sec(10)
-#define BUSY_NAP    apr_time_from_msec(20)
-
 apr_status_t leads_db_begin(leads_db_t *db)
 {
     apr_time_t give_up = apr_time_now() + BUSY_WAIT;
@@ -362,13 +383,12 @@ apr_status_t leads_db_begin(leads_db_t *db)
         if (rc == 0) {
             return APR_SUCCESS;
         }
-        if (!db->dialect->busy_code || rc != db->dialect->busy_code
-            || apr_time_now() > give_up) {
+        if (!busy(db, rc) || apr_time_now() > give_up) {
             break;
         }
         apr_sleep(BUSY_NAP);
     }
-    if (rc == db->dialect->busy_code && db->dialect->busy_code) {
+    if (busy(db, rc)) {
         failure(db, db->dialect->begin, rc);
         return LEADS_DB_DOWN;           /* busy for too long: 503 */
     }

@@ -35,6 +35,7 @@ void leads_db_close(leads_db_t *db);
 
 apr_pool_t *leads_db_pool(const leads_db_t *db);
 const leads_dialect_t *leads_db_dialect(const leads_db_t *db);
+server_rec *leads_db_server(const leads_db_t *db);
 
 /* A time as this backend takes it as a parameter. */
 const char *leads_db_time(const leads_db_t *db, apr_time_t t);

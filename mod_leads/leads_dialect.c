@@ -11,7 +11,7 @@
     "leads_source_by_hash", "leads_lead_by_external", \
     "leads_outbox_insert", "leads_delivery_lease", "leads_delivery_leased", \
     "leads_attempts_record", "leads_deliveries_finish", \
-    "leads_create_claimed", "leads_create_plain" }
+    "leads_create_claimed", "leads_create_plain", "leads_lead_exists" }
 
 #define LEAD_COLUMNS \
     "(id, firm_id, first_name, last_name, email, phone, source, stage_id," \
@@ -56,6 +56,8 @@
     " created_at, expires_at)"
 
 /* Statements mysql and sqlite3 both take as written. */
+#define LEAD_EXISTS_PLAIN "SELECT 1 FROM leads WHERE id = %s"
+
 #define IDEM_GET_PLAIN \
     "SELECT fingerprint, status, body, ignored," \
     " CASE WHEN expires_at > %s THEN 1 ELSE 0 END" \
@@ -162,7 +164,8 @@ static const leads_dialect_t dialect_pgsql = {
         " SELECT " PG_COUNT("claim") ", " PG_COUNT("lead") ", "
         PG_COUNT("outbox"),
         "WITH " PG_CREATE_LEAD("")
-        " SELECT 1, " PG_COUNT("lead") ", " PG_COUNT("outbox")
+        " SELECT 1, " PG_COUNT("lead") ", " PG_COUNT("outbox"),
+        "SELECT 1 FROM leads WHERE id = CAST(%s AS uuid)"
     },
     LEADS_LABELS
 };
@@ -204,7 +207,9 @@ static const leads_dialect_t dialect_mysql = {
         " next_at VARCHAR(32) PATH '$.next_at', http INT PATH '$.http',"
         " error TEXT PATH '$.error', now_at VARCHAR(32) PATH '$.now_at',"
         " delivered_at VARCHAR(32) PATH '$.delivered_at')) AS r"
-        " ON d.id = r.id AND d.lease_owner = r.token SET" FINISH_SET("d.", "r.")
+        " ON d.id = r.id AND d.lease_owner = r.token SET" FINISH_SET("d.", "r."),
+        NULL, NULL,                     /* no one-statement create */
+        LEAD_EXISTS_PLAIN
     },
     LEADS_LABELS
 };
@@ -259,7 +264,9 @@ static const leads_dialect_t dialect_sqlite3 = {
         JSON_FIELDS("id", "token", "status", "next_at") ", "
         JSON_FIELDS("http", "error", "now_at", "delivered_at")
         " FROM json_each(%s)) AS r WHERE webhook_deliveries.id = r.id"
-        " AND webhook_deliveries.lease_owner = r.token"
+        " AND webhook_deliveries.lease_owner = r.token",
+        NULL, NULL,                     /* no one-statement create */
+        LEAD_EXISTS_PLAIN
     },
     LEADS_LABELS
 };

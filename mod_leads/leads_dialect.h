@@ -38,6 +38,7 @@ typedef enum {
                                    has none) */
     LEADS_SQL_CREATE_PLAIN,     /* LEAD_INSERT, OUTBOX_INSERT's -> 1, leads,
                                    deliveries (likewise) */
+    LEADS_SQL_LEAD_EXISTS,      /* lead id -> a row if it is stored */
     LEADS_SQL_COUNT
 } leads_sql_e;
 

@@ -381,6 +381,7 @@ static apr_status_t create_at_once(leads_db_t *db, leads_new_lead_t *n,
     nargs += LEAD_ARGS + OUTBOX_ARGS;
     rv = leads_db_select_row(db, which, nargs, args, leads_db_pool(db), 3, c);
     if (rv != APR_SUCCESS) {
+        n->unsure = 1;
         return rv == LEADS_DB_NOT_FOUND ? LEADS_DB_FAILED : rv;
     }
     if (!c[0] || atoi(c[0]) != 1) {
@@ -418,6 +419,7 @@ static apr_status_t create_work(leads_db_t *db, void *baton)
     }
     if (rv == APR_SUCCESS) {
         rv = leads_db_exec(db, "COMMIT");
+        n->unsure = rv != APR_SUCCESS;
     }
     if (rv != APR_SUCCESS) {
         leads_db_rollback(db);
@@ -425,10 +427,45 @@ static apr_status_t create_work(leads_db_t *db, void *baton)
     return rv;
 }
 
+static apr_status_t exists_work(leads_db_t *db, void *baton)
+{
+    const char *id = baton, *one;
+
+    return leads_db_select_row(db, LEADS_SQL_LEAD_EXISTS, 1, &id,
+                               leads_db_pool(db), 1, &one);
+}
+
+/* After a write whose answer was lost (the connection died at COMMIT, or
+ * a retry found its own rows): did it commit? The lead's id was chosen
+ * before, so look, on another connection (the request's may be the one
+ * that died). APR_SUCCESS: it is stored. */
+static apr_status_t lead_stored(leads_db_t *db, const char *id)
+{
+    leads_db_t *other;
+    apr_status_t rv = leads_db_open(leads_db_pool(db), leads_db_server(db),
+                                    &other);
+
+    if (rv == APR_SUCCESS) {
+        rv = leads_db_run(other, exists_work, (void *)id);
+        leads_db_close(other);
+    }
+    return rv;
+}
+
 apr_status_t leads_store_create_lead(leads_db_t *db, leads_new_lead_t *n)
 {
     /* A retry cannot insert twice: the lead id is the primary key. */
-    return leads_db_run(db, create_work, n);
+    apr_status_t rv = leads_db_run(db, create_work, n);
+
+    if ((rv == LEADS_DB_DOWN || rv == LEADS_DB_FAILED) && n->unsure
+        && lead_stored(db, n->id) == APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, leads_db_server(db),
+                     LEADSLOGNO(00017) "lead %s: the database's answer was "
+                     "lost, but the lead is stored: answering 201", n->id);
+        n->deliveries = 1;              /* unknown: the ring only wakes */
+        rv = APR_SUCCESS;
+    }
+    return rv;
 }
 
 typedef struct {

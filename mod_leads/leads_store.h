@@ -70,6 +70,7 @@ typedef struct {
     const char *event_id;               /* its lead.created event */
     const char *event_body;
     int deliveries;                     /* out: outbox rows written */
+    int unsure;                         /* out: a write's answer was lost */
 } leads_new_lead_t;
 
 /* Insert the lead, its Idempotency-Key record and one outbox row per

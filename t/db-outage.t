@@ -8,20 +8,10 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use POSIX ();
 use Time::HiRes qw(sleep);
-use LeadsTest qw(backends);
+use LeadsTest qw(backends db_ctl);
 
 my @backends = grep { $_ ne 'sqlite3' } backends();
 plan skip_all => 'needs pgsql or mysql (LEADS_BACKENDS)' unless @backends;
-
-my $DBCTL = "$FindBin::Bin/lib/db-ctl.sh";
-my %stopped;                    # servers this test stopped: always start them again
-END { system('sh', $DBCTL, 'start', $_) for keys %stopped }
-
-sub db_ctl {
-    my ($action, $b) = @_;
-    system('sh', $DBCTL, $action, $b) == 0 or die "db-ctl.sh $action $b failed";
-    if ($action eq 'stop') { $stopped{$b} = 1 } else { delete $stopped{$b} }
-}
 
 sub lead { { first_name => 'Ada', last_name => 'Lovelace', email => 'ada@example.com', source => 'web' } }
 

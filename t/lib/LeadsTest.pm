@@ -22,7 +22,7 @@ use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(sleep time);
 
 our @EXPORT_OK = qw(backends json_text json_key_order uuid_re timestamp_re
-                    free_port run_cmd);
+                    free_port run_cmd db_ctl);
 
 our $ROOT = $ENV{LEADS_TEST_ROOT} || abs_path(dirname(__FILE__) . '/../..');
 our $APACHE = '/usr/sbin/apache2';
@@ -141,6 +141,17 @@ sub run_cmd {
 }
 
 sub _slurp { local $/; open my $f, '<:raw', $_[0] or return ''; my $t = <$f>; $t // '' }
+
+# db_ctl('stop' | 'start', 'pgsql' | 'mysql'): the run's database server
+# (t/lib/db-ctl.sh).  One this test stopped is started again when it ends,
+# however it ends.
+my %DB_STOPPED;
+sub db_ctl {
+    my ($action, $backend) = @_;
+    system('sh', "$ROOT/t/lib/db-ctl.sh", $action, $backend) == 0
+        or die "db-ctl.sh $action $backend failed";
+    if ($action eq 'stop') { $DB_STOPPED{$backend} = 1 } else { delete $DB_STOPPED{$backend} }
+}
 
 # ---------------------------------------------------------------- sites
 
@@ -438,6 +449,7 @@ END {
     if ($$ == $MAIN_PID) {
         local $?;
         $_->stop for values %LIVE;
+        system('sh', "$ROOT/t/lib/db-ctl.sh", 'start', $_) for keys %DB_STOPPED;
     }
 }
 
