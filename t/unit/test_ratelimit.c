@@ -92,7 +92,7 @@ static void test_independent_keys(void)
 static void test_eviction(void)
 {
     leads_rl_slot_t slots[4] = { { 0 } };
-    char name[8];
+    char name[16];
     int i, used = 0;
 
     for (i = 1; i <= 4; i++) {
