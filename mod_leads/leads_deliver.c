@@ -6,7 +6,7 @@
  * in the outbox; up to LeadsWebhookConcurrency are sent at once on one
  * libcurl multi handle (connections are reused across slices); finished
  * attempts are recorded in batches too. Database work per batch is a
- * fixed number of statements, so delivery keeps pace with creates.
+ * fixed number of statements, whatever the batch's size.
  * Transfers in flight carry over between slices. Whatever this thread
  * loses (a crash, a restart), the lease expires and the sweep sends
  * again: at-least-once. */
