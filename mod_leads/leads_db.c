@@ -55,11 +55,6 @@ server_rec *leads_db_server(const leads_db_t *db)
 /* Pool userdata key on a pooled connection: connection_setup() ran on it. */
 #define CONNECTION_READY "leads-connection-ready"
 
-static int is_sqlite(const leads_db_t *db)
-{
-    return strcmp(db->dialect->driver, "sqlite3") == 0;
-}
-
 /* apr_dbd's sqlite3 driver prepares with the legacy sqlite3_prepare(), so
  * every failed statement comes back as SQLITE_ERROR; the connection's own
  * result code tells a file that cannot be written (read-only, disk full,
@@ -69,7 +64,7 @@ static int sqlite_unavailable(const leads_db_t *db)
 {
     sqlite3 *conn;
 
-    if (!is_sqlite(db)) {
+    if (!db->dialect->native_sqlite3) {
         return 0;
     }
     conn = apr_dbd_native_handle(db->dbd->driver, db->dbd->handle);
@@ -195,7 +190,7 @@ static apr_status_t wrap(apr_pool_t *p, request_rec *r, server_rec *s,
     db->dbd = dbd;
     db->dialect = dialect;
     *out = db;
-    if (is_sqlite(db)) {
+    if (db->dialect->native_sqlite3) {
         apr_status_t rv = sqlite_reopen_if_readonly(db);
 
         if (rv != APR_SUCCESS) {
@@ -278,13 +273,14 @@ static apr_status_t prepared(leads_db_t *db, leads_sql_e which,
                              apr_dbd_prepared_t **stmt)
 {
     const char *label = db->dialect->label[which];
-    apr_time_t give_up = apr_time_now() + BUSY_WAIT;
+    apr_time_t give_up;
     int rc;
 
     *stmt = apr_hash_get(db->dbd->prepared, label, APR_HASH_KEY_STRING);
     if (*stmt) {
         return APR_SUCCESS;
     }
+    give_up = apr_time_now() + BUSY_WAIT;
     while ((rc = apr_dbd_prepare(db->dbd->driver, db->dbd->pool,
                                  db->dbd->handle, db->dialect->sql[which],
                                  label, stmt)) != 0

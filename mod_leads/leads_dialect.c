@@ -111,7 +111,7 @@
 /* The pgsql driver declares every %s parameter varchar: cast to column types. */
 static const leads_dialect_t dialect_pgsql = {
     "pgsql", "BEGIN", LEADS_TIME_ISO_Z, 1,
-    { NULL }, 0, 0, 1,
+    { NULL }, 0, 0, 0,
     {
         "SELECT id, firm_id, scopes, enabled FROM api_keys WHERE key_hash = %s",
         "SELECT id, key, name FROM stages"
@@ -146,7 +146,7 @@ static const leads_dialect_t dialect_pgsql = {
         " RETURNING id, event_id, body, attempts, endpoint_id)"
         " SELECT l.id, l.event_id, l.body, l.attempts, e.url, e.secret"
         " FROM l JOIN webhook_endpoints e ON e.id = l.endpoint_id",
-        DELIVERY_LEASED,
+        NULL,                           /* in DELIVERY_LEASE */
         NULL,                           /* in DELIVERIES_FINISH */
         /* attempts and deliveries in one statement, its own transaction */
         "WITH r AS (SELECT * FROM jsonb_to_recordset(CAST(%s AS jsonb))"
@@ -234,7 +234,7 @@ static const leads_dialect_t dialect_sqlite3 = {
     { "PRAGMA foreign_keys = ON", NULL }, 1,
     5,                                  /* SQLITE_BUSY, after the driver's
                                            own 1.6 s of retries */
-    0,
+    1,
     {
         "SELECT id, firm_id, scopes, enabled FROM api_keys WHERE key_hash = %s",
         "SELECT id, key, name FROM stages WHERE firm_id = %s AND closed = 0"

@@ -26,7 +26,8 @@ typedef enum {
     LEADS_SQL_DELIVERY_LEASE,   /* token, until, now, now, max: lease up to
                                    max due, unleased deliveries (nrows) */
     LEADS_SQL_DELIVERY_LEASED,  /* token -> id, event_id, body, attempts, url,
-                                   secret */
+                                   secret (NULL where DELIVERY_LEASE is a
+                                   select giving these rows itself) */
     LEADS_SQL_ATTEMPTS_RECORD,  /* outcomes (JSON array, see leads_outbox.c)
                                    -> one attempt row each (NULL where
                                    DELIVERIES_FINISH records them too) */
@@ -57,8 +58,9 @@ typedef struct {
     int setup_returns_rows;             /* run them as selects (PRAGMAs) */
     int busy_code;                      /* the driver's "locked, try again"
                                            result for BEGIN, or 0 */
-    int lease_returns_rows;             /* DELIVERY_LEASE is a select giving
-                                           DELIVERY_LEASED's rows itself */
+    int native_sqlite3;                 /* the handle is a sqlite3 *: its
+                                           error codes and read-only state
+                                           are read from it */
     const char *sql[LEADS_SQL_COUNT];
     const char *label[LEADS_SQL_COUNT]; /* prepared statement names */
 } leads_dialect_t;

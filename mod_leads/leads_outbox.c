@@ -33,7 +33,7 @@ static apr_status_t lease_work(leads_db_t *db, void *baton)
     int nrows = 0, n = 0;
 
     b->items = apr_array_make(b->p, 16, sizeof(leads_outbox_item_t));
-    if (leads_db_dialect(db)->lease_returns_rows) {
+    if (!leads_db_dialect(db)->sql[LEADS_SQL_DELIVERY_LEASED]) {
         rv = leads_db_select(db, LEADS_SQL_DELIVERY_LEASE, 5, b->args, &res);
     }
     else {

@@ -161,13 +161,18 @@ int leadsctl_print_rows(const leadsctl_cmd_t *cmd, const leadsctl_column_t *cols
 
 /* The positional argument as the canonical id of an existing row of
  * `table` (a constant): "no such <what>" when it is not a UUID or names no
- * row. In leadsctl_source.c, shared with leadsctl_webhook.c. */
+ * row. These three are in leadsctl_source.c, shared by the key, source and
+ * webhook commands. */
 int leadsctl_resolve_arg(const leadsctl_cmd_t *cmd, const char *table,
                          const char *what, const char **id);
 
 /* `<noun> disable|enable ID` for a `table` with an `enabled` column. */
 int leadsctl_set_enabled(leadsctl_cmd_t *cmd, const char *table,
                          const char *what, int enabled);
+
+/* `<noun> delete ID`: "no such <what>" when no row went. */
+int leadsctl_delete_row(leadsctl_cmd_t *cmd, const char *table,
+                        const char *what);
 
 /* Run `sql` (one %s: the --firm id, checked to exist) and print its rows.
  * In leadsctl_firm.c. */

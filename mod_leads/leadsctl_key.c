@@ -93,72 +93,19 @@ int leadsctl_key_add(leadsctl_cmd_t *cmd)
     return leadsctl_print_added(cmd, id, "key", key);
 }
 
-/* KEY_ID, the positional argument, as the canonical id of an existing key. */
-static int resolve_key(const leadsctl_cmd_t *cmd, const char **key_id)
-{
-    const char *raw = APR_ARRAY_IDX(cmd->args, 0, const char *);
-    leadsctl_rows_t *rows;
-    const char *id = NULL;
-
-    if (!leads_uuid_parse(cmd->pool, raw, &id)) {
-        return leadsctl_fail("%s: no such key: %s", cmd->name, raw);
-    }
-    if (leadsctl_db_select(cmd->db, &rows,
-                           "SELECT id FROM api_keys WHERE id = %s", id, NULL)) {
-        return leadsctl_db_fail(cmd, "looking up the key");
-    }
-    if (rows->rows->nelts == 0) {
-        return leadsctl_fail("%s: no such key: %s", cmd->name, raw);
-    }
-    *key_id = id;
-    return LEADSCTL_OK;
-}
-
-/* Existence is checked first: MySQL counts only rows an UPDATE changed, so
- * enabling an enabled key would look like a missing one. */
-static int key_set_enabled(leadsctl_cmd_t *cmd, int enabled)
-{
-    const char *id = NULL;
-    int rc;
-
-    if ((rc = resolve_key(cmd, &id))) {
-        return rc;
-    }
-    if (leadsctl_db_exec(cmd->db, NULL,
-                         "UPDATE api_keys SET enabled = %s WHERE id = %s",
-                         enabled ? "1" : "0", id, NULL)) {
-        return leadsctl_db_fail(cmd, "updating the key");
-    }
-    return leadsctl_print_changed(cmd, id, "enabled", enabled);
-}
-
 int leadsctl_key_disable(leadsctl_cmd_t *cmd)
 {
-    return key_set_enabled(cmd, 0);
+    return leadsctl_set_enabled(cmd, "api_keys", "key", 0);
 }
 
 int leadsctl_key_enable(leadsctl_cmd_t *cmd)
 {
-    return key_set_enabled(cmd, 1);
+    return leadsctl_set_enabled(cmd, "api_keys", "key", 1);
 }
 
 int leadsctl_key_delete(leadsctl_cmd_t *cmd)
 {
-    const char *raw = APR_ARRAY_IDX(cmd->args, 0, const char *);
-    const char *id = NULL;
-    int nrows = 0;
-
-    if (!leads_uuid_parse(cmd->pool, raw, &id)) {
-        return leadsctl_fail("%s: no such key: %s", cmd->name, raw);
-    }
-    if (leadsctl_db_exec(cmd->db, &nrows,
-                         "DELETE FROM api_keys WHERE id = %s", id, NULL)) {
-        return leadsctl_db_fail(cmd, "deleting the key");
-    }
-    if (nrows == 0) {
-        return leadsctl_fail("%s: no such key: %s", cmd->name, raw);
-    }
-    return leadsctl_print_changed(cmd, id, "deleted", 1);
+    return leadsctl_delete_row(cmd, "api_keys", "key");
 }
 
 int leadsctl_key_list(leadsctl_cmd_t *cmd)

@@ -80,6 +80,28 @@ int leadsctl_set_enabled(leadsctl_cmd_t *cmd, const char *table,
     return leadsctl_print_changed(cmd, id, "enabled", enabled);
 }
 
+int leadsctl_delete_row(leadsctl_cmd_t *cmd, const char *table,
+                        const char *what)
+{
+    const char *raw = APR_ARRAY_IDX(cmd->args, 0, const char *);
+    const char *id = NULL;
+    int nrows = 0;
+
+    if (!leads_uuid_parse(cmd->pool, raw, &id)) {
+        return leadsctl_fail("%s: no such %s: %s", cmd->name, what, raw);
+    }
+    if (leadsctl_db_exec(cmd->db, &nrows,
+                         apr_pstrcat(cmd->pool, "DELETE FROM ", table,
+                                     " WHERE id = %s", NULL), id, NULL)) {
+        return leadsctl_db_fail(cmd, apr_pstrcat(cmd->pool, "deleting the ",
+                                                 what, NULL));
+    }
+    if (nrows == 0) {
+        return leadsctl_fail("%s: no such %s: %s", cmd->name, what, raw);
+    }
+    return leadsctl_print_changed(cmd, id, "deleted", 1);
+}
+
 /* ---- Mapping ------------------------------------------------------------- */
 
 /* NULL when `target` is a lead field a mapping may fill, else why not. A
@@ -249,21 +271,7 @@ int leadsctl_source_enable(leadsctl_cmd_t *cmd)
  * ON DELETE SET NULL), and its key stops working at once. */
 int leadsctl_source_delete(leadsctl_cmd_t *cmd)
 {
-    const char *raw = APR_ARRAY_IDX(cmd->args, 0, const char *);
-    const char *id = NULL;
-    int nrows = 0;
-
-    if (!leads_uuid_parse(cmd->pool, raw, &id)) {
-        return leadsctl_fail("%s: no such source: %s", cmd->name, raw);
-    }
-    if (leadsctl_db_exec(cmd->db, &nrows,
-                         "DELETE FROM sources WHERE id = %s", id, NULL)) {
-        return leadsctl_db_fail(cmd, "deleting the source");
-    }
-    if (nrows == 0) {
-        return leadsctl_fail("%s: no such source: %s", cmd->name, raw);
-    }
-    return leadsctl_print_changed(cmd, id, "deleted", 1);
+    return leadsctl_delete_row(cmd, "sources", "source");
 }
 
 int leadsctl_source_list(leadsctl_cmd_t *cmd)

@@ -8,44 +8,21 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use POSIX ();
 use Time::HiRes qw(sleep);
-use LeadsTest qw(backends db_ctl);
+use LeadsTest qw(backends db_ctl in_children unavailable_ok);
 
 my @backends = grep { $_ ne 'sqlite3' } backends();
 plan skip_all => 'needs pgsql or mysql (LEADS_BACKENDS)' unless @backends;
 
 sub lead { { first_name => 'Ada', last_name => 'Lovelace', email => 'ada@example.com', source => 'web' } }
 
-sub unavailable_ok {
-    my ($r, $what) = @_;
-    is($r->{status}, 503, "$what: status 503") or diag $r->{body};
-    my $e = ref $r->{json} eq 'HASH' ? $r->{json}{error} : {};
-    is($e->{code}, 'unavailable', "$what: code unavailable");
-    ok(exists $e->{details} && defined $e->{message}, "$what: the error envelope");
-    like($r->{headers}{'retry-after'} // '', qr/^\d+$/, "$what: Retry-After");
-    like($r->{headers}{'content-type'} // '', qr{^application/json}, "$what: application/json");
-}
-
 # $n creates at once (forked clients); returns the responses' statuses and codes.
 sub parallel {
     my ($site, $key, $n) = @_;
-    my @kids;
-    for (1 .. $n) {
-        pipe my $rd, my $wr or die;
-        my $pid = fork // die;
-        if (!$pid) {
-            close $rd;
-            my $r = eval { $site->create($key, lead()) } || { status => 0, json => {} };
-            my $code = ref $r->{json} eq 'HASH' && ref $r->{json}{error} eq 'HASH' ? $r->{json}{error}{code} : '';
-            print {$wr} "$r->{status} $code";
-            close $wr;
-            POSIX::_exit(0);
-        }
-        close $wr;
-        push @kids, [ $pid, $rd ];
-    }
-    my @out;
-    for (@kids) { local $/; my $fh = $_->[1]; push @out, scalar(<$fh>) // '0'; waitpid $_->[0], 0 }
-    return @out;
+    return in_children($n, sub {
+        my $r = eval { $site->create($key, lead()) } || { status => 0, json => {} };
+        my $code = ref $r->{json} eq 'HASH' && ref $r->{json}{error} eq 'HASH' ? $r->{json}{error}{code} : '';
+        "$r->{status} $code";
+    });
 }
 
 for my $backend (@backends) {

@@ -21,7 +21,7 @@ use IO::Socket::INET;
 use JSON::PP ();
 use POSIX ();
 use Time::HiRes qw(sleep time);
-use LeadsTest qw(backends json_text);
+use LeadsTest qw(backends json_text wait_for in_children);
 use Receiver;
 
 my $RDIR = LeadsTest::tmp() . '/receivers';
@@ -43,16 +43,6 @@ END { local $?; kill 'KILL', keys %listeners; waitpid $_, 0 for keys %listeners 
 sub lead {
     return { first_name => 'Ada', last_name => 'Lovelace', email => 'ada@example.com',
              source => 'web', @_ };
-}
-
-sub wait_for {
-    my ($timeout, $cond) = @_;
-    my $deadline = time + $timeout;
-    while (1) {
-        my $v = $cond->();
-        return $v if $v || time > $deadline;
-        sleep 0.2;
-    }
 }
 
 # A listen socket on $port with a backlog of 1 that never accepts: the
@@ -90,34 +80,20 @@ sub stop_listener {
 # Forked clients, each on one keep-alive connection: [status, lead id] per create.
 sub keepalive_creates {
     my ($site, $key, $tag) = @_;
-    my @kids;
-    for my $c (1 .. $CLIENTS) {
-        pipe my $rd, my $wr or die "pipe: $!";
-        my $pid = fork // die "fork: $!";
-        if (!$pid) {
-            close $rd;
-            my $ua = HTTP::Tiny->new(keep_alive => 1, timeout => 60, agent => 'leads-test/1');
-            for my $i (1 .. $EACH) {
-                my $res = $ua->post($site->url('/api/leads'), {
-                    headers => { Authorization => "Bearer $key", 'Content-Type' => 'application/json' },
-                    content => json_text(lead(last_name => "$tag $c $i")) });
-                my $id = eval { JSON::PP->new->utf8->decode($res->{content})->{id} } // '-';
-                syswrite $wr, "$res->{status} $id\n";
-            }
-            close $wr;
-            POSIX::_exit(0);
+    my @out = in_children($CLIENTS, sub {
+        my ($c) = @_;
+        my $ua = HTTP::Tiny->new(keep_alive => 1, timeout => 60, agent => 'leads-test/1');
+        my $lines = '';
+        for my $i (1 .. $EACH) {
+            my $res = $ua->post($site->url('/api/leads'), {
+                headers => { Authorization => "Bearer $key", 'Content-Type' => 'application/json' },
+                content => json_text(lead(last_name => "$tag $c $i")) });
+            my $id = eval { JSON::PP->new->utf8->decode($res->{content})->{id} } // '-';
+            $lines .= "$res->{status} $id\n";
         }
-        close $wr;
-        push @kids, [ $pid, $rd ];
-    }
-    my @res;
-    for (@kids) {
-        my ($pid, $rd) = @$_;
-        while (my $l = <$rd>) { chomp $l; push @res, [ split / /, $l ] }
-        close $rd;
-        waitpid $pid, 0;
-    }
-    return @res;
+        $lines;
+    });
+    return map { [ split / / ] } grep { length } map { split /\n/ } @out;
 }
 
 # mod_status's LeadsWebhook* counters (and the response).

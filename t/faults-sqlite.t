@@ -24,7 +24,7 @@ use File::Basename qw(dirname);
 use File::Copy qw(copy);
 use POSIX ();
 use Time::HiRes qw(sleep time);
-use LeadsTest qw(backends);
+use LeadsTest qw(backends in_children unavailable_ok);
 use Receiver;
 
 plan skip_all => 'needs sqlite3 (LEADS_BACKENDS)' unless grep { $_ eq 'sqlite3' } backends();
@@ -61,32 +61,7 @@ sub create {
 # $n creates at once from forked clients; their "status code" strings.
 sub parallel {
     my ($site, $key, $n) = @_;
-    my @kids;
-    for (1 .. $n) {
-        pipe my $rd, my $wr or die "pipe: $!";
-        my $pid = fork // die "fork: $!";
-        if (!$pid) {
-            close $rd;
-            my $r = create($site, $key);
-            print {$wr} "$r->{status} $r->{code}";
-            close $wr;
-            POSIX::_exit(0);
-        }
-        close $wr;
-        push @kids, [ $pid, $rd ];
-    }
-    my @out;
-    for (@kids) { local $/; my $fh = $_->[1]; push @out, scalar(<$fh>) // '0'; waitpid $_->[0], 0 }
-    return @out;
-}
-
-sub unavailable_ok {
-    my ($r, $what) = @_;
-    is($r->{status}, 503, "$what: status 503") or diag $r->{body};
-    my $e = ref $r->{json} eq 'HASH' ? $r->{json}{error} : {};
-    is($e->{code}, 'unavailable', "$what: code unavailable");
-    ok(ref $e eq 'HASH' && exists $e->{details} && defined $e->{message}, "$what: the error envelope");
-    like($r->{headers}{'retry-after'} // '', qr/^\d+$/, "$what: Retry-After");
+    return in_children($n, sub { my $r = create($site, $key); "$r->{status} $r->{code}" });
 }
 
 # While the fault lasts: 6 sequential creates, then 16 at once (more than

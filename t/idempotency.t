@@ -13,7 +13,7 @@ use Digest::SHA qw(sha256_hex);
 use JSON::PP ();
 use POSIX ();
 use Time::HiRes qw(sleep time);
-use LeadsTest qw(backends json_text uuid_re);
+use LeadsTest qw(backends json_text uuid_re in_children);
 
 my $N_PARALLEL = 50;
 my $SEQ = 0;
@@ -95,38 +95,16 @@ sub raw_post {
 sub parallel_creates {
     my ($site, $apikey, $ikey, $body, $n) = @_;
     my $text = json_text($body);
-    pipe my $go_rd, my $go_wr or die "pipe: $!";
-    my @kids;
-    for my $i (1 .. $n) {
-        pipe my $rd, my $wr or die "pipe: $!";
-        my $pid = fork // die "fork: $!";
-        if (!$pid) {
-            close $rd;
-            close $go_wr;
-            sysread $go_rd, my $buf, 1;           # EOF when the parent lets go
-            my $k = ref $ikey ? $ikey->($i) : $ikey;
-            my $r = eval { $site->create($apikey, $text, { 'Idempotency-Key' => $k }) };
-            print {$wr} json_text({ status => $r ? 0 + $r->{status} : 0,
-                                    body => $r ? $r->{body} : "client died: $@",
-                                    replayed => $r ? replayed($r) : undef });
-            close $wr;
-            POSIX::_exit(0);        # no END blocks: the parent owns the site
-        }
-        close $wr;
-        push @kids, [ $pid, $rd ];
-    }
-    close $go_rd;
-    close $go_wr;                   # all clients go
-    my @out;
-    for (@kids) {
-        my ($pid, $rd) = @$_;
-        local $/;
-        my $t = <$rd> // '';
-        waitpid $pid, 0;
-        push @out, eval { JSON::PP->new->utf8->decode($t) }
-                   // { status => 0, body => "no answer from client: $t" };
-    }
-    return @out;
+    my @out = in_children($n, sub {
+        my ($i) = @_;
+        my $k = ref $ikey ? $ikey->($i) : $ikey;
+        my $r = eval { $site->create($apikey, $text, { 'Idempotency-Key' => $k }) };
+        json_text({ status => $r ? 0 + $r->{status} : 0,
+                    body => $r ? $r->{body} : "client died: $@",
+                    replayed => $r ? replayed($r) : undef });
+    });
+    return map { my $t = $_; eval { JSON::PP->new->utf8->decode($t) }
+                 // { status => 0, body => "no answer from client: $t" } } @out;
 }
 
 sub json_id { my $j = eval { JSON::PP->new->utf8->decode($_[0]) }; ref $j eq 'HASH' ? $j->{id} // 'none' : 'none' }

@@ -13,7 +13,7 @@ use Test::More;
 use JSON::PP ();
 use POSIX ();
 use Encode ();
-use LeadsTest qw(backends uuid_re json_key_order);
+use LeadsTest qw(backends uuid_re json_key_order in_children);
 
 my $FORM = 'application/x-www-form-urlencoded';
 my $JSON = JSON::PP->new->utf8->canonical;
@@ -108,38 +108,14 @@ sub detail_for {
     return $d;
 }
 
-# $n forked clients POST the same JSON body at once (they all wait for the
-# parent to close the "go" pipe); returns [status, body] each.
+# $n forked clients POST the same JSON body at once (released together);
+# returns [status, body] each.
 sub parallel_posts {
     my ($site, $key, $body, $n) = @_;
-    my @kids;
-    pipe my $go_rd, my $go_wr or die "pipe: $!";
-    for (1 .. $n) {
-        pipe my $rd, my $wr or die "pipe: $!";
-        my $pid = fork // die "fork: $!";
-        if (!$pid) {
-            close $rd;
-            close $go_wr;
-            sysread $go_rd, my $buf, 1;     # EOF: go
-            my $r = eval { $site->create($key, $body) };
-            print {$wr} $r ? "$r->{status}\n$r->{body}" : "0\n$@";
-            close $wr;
-            POSIX::_exit(0);        # no END blocks: the parent owns the site
-        }
-        close $wr;
-        push @kids, [ $pid, $rd ];
-    }
-    close $go_rd;
-    close $go_wr;
-    my @res;
-    for (@kids) {
-        my ($pid, $rd) = @$_;
-        local $/;
-        my $t = <$rd> // "0\n";
-        waitpid $pid, 0;
-        push @res, [ split /\n/, $t, 2 ];
-    }
-    return @res;
+    return map { [ split /\n/, $_, 2 ] } in_children($n, sub {
+        my $r = eval { $site->create($key, $body) };
+        $r ? "$r->{status}\n$r->{body}" : "0\n$@";
+    });
 }
 
 sub deliveries { my ($site, $firm) = @_; 0 + $site->sql1("SELECT COUNT(*) FROM webhook_deliveries WHERE firm_id = '$firm'") }

@@ -6,7 +6,7 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use POSIX ();
 use Time::HiRes qw(sleep);
-use LeadsTest qw(backends);
+use LeadsTest qw(backends in_children);
 
 sub lead { { first_name => 'Ada', last_name => 'Lovelace', email => 'ada@example.com', source => 'web' } }
 
@@ -23,28 +23,7 @@ sub limited_ok {
 # $n requests at once from forked clients; returns their statuses.
 sub parallel_statuses {
     my ($site, $key, $n) = @_;
-    my @pipes;
-    for (1 .. $n) {
-        pipe my $rd, my $wr or die "pipe: $!";
-        my $pid = fork // die "fork: $!";
-        if (!$pid) {
-            close $rd;
-            my $r = eval { $site->create($key, lead()) };
-            print {$wr} ($r ? $r->{status} : 0);
-            close $wr;
-            POSIX::_exit(0);        # no END blocks: the parent owns the site
-        }
-        close $wr;
-        push @pipes, [ $pid, $rd ];
-    }
-    my @st;
-    for (@pipes) {
-        my ($pid, $rd) = @$_;
-        local $/;
-        push @st, scalar(<$rd>) // 0;
-        waitpid $pid, 0;
-    }
-    return @st;
+    return in_children($n, sub { my $r = eval { $site->create($key, lead()) }; $r ? $r->{status} : 0 });
 }
 
 for my $backend (backends()) {

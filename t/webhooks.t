@@ -18,7 +18,7 @@ use MIME::Base64 qw(decode_base64 encode_base64);
 use JSON::PP ();
 use POSIX ();
 use Time::HiRes qw(sleep time);
-use LeadsTest qw(backends uuid_re timestamp_re json_key_order);
+use LeadsTest qw(backends uuid_re timestamp_re json_key_order wait_for);
 use Receiver;
 
 my $JSON = JSON::PP->new->utf8->canonical;
@@ -61,17 +61,6 @@ sub scenario {
         my $ok = eval { $code->(); 1 };
         fail("scenario died: $@") unless $ok;
     };
-}
-
-# Poll $cond (bounded); returns its first true value, or its last value.
-sub wait_for {
-    my ($timeout, $cond) = @_;
-    my $deadline = time + $timeout;
-    while (1) {
-        my $v = $cond->();
-        return $v if $v || time > $deadline;
-        sleep 0.2;
-    }
 }
 
 sub random_bytes {

@@ -22,7 +22,8 @@ use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(sleep time);
 
 our @EXPORT_OK = qw(backends json_text json_key_order uuid_re timestamp_re
-                    free_port run_cmd db_ctl);
+                    free_port run_cmd db_ctl wait_for in_children
+                    unavailable_ok);
 
 our $ROOT = $ENV{LEADS_TEST_ROOT} || abs_path(dirname(__FILE__) . '/../..');
 our $APACHE = '/usr/sbin/apache2';
@@ -151,6 +152,68 @@ sub db_ctl {
     system('sh', "$ROOT/t/lib/db-ctl.sh", $action, $backend) == 0
         or die "db-ctl.sh $action $backend failed";
     if ($action eq 'stop') { $DB_STOPPED{$backend} = 1 } else { delete $DB_STOPPED{$backend} }
+}
+
+# ---------------------------------------------------------------- helpers
+
+# Poll $cond (bounded): its first true value, or its last value.
+sub wait_for {
+    my ($timeout, $cond) = @_;
+    my $deadline = time + $timeout;
+    while (1) {
+        my $v = $cond->();
+        return $v if $v || time > $deadline;
+        sleep 0.2;
+    }
+}
+
+# $n forked clients at once, client $i running $code->($i); the strings
+# they returned, in order ('0' for one that returned nothing).  All are
+# forked before any starts (they wait for the "go" pipe to close), and they
+# leave with _exit, not END blocks: the parent owns the sites.
+sub in_children {
+    my ($n, $code) = @_;
+    pipe my $go_rd, my $go_wr or die "pipe: $!";
+    my @kids;
+    for my $i (1 .. $n) {
+        pipe my $rd, my $wr or die "pipe: $!";
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            close $rd;
+            close $go_wr;
+            sysread $go_rd, my $buf, 1;         # EOF: go
+            my $out = eval { $code->($i) };     # a client never returns to the test
+            print {$wr} $out // '';
+            close $wr;
+            POSIX::_exit(0);
+        }
+        close $wr;
+        push @kids, [ $pid, $rd ];
+    }
+    close $go_rd;
+    close $go_wr;
+    my @out;
+    for (@kids) {
+        my ($pid, $rd) = @$_;
+        local $/;
+        my $got = <$rd>;
+        push @out, defined $got && length $got ? $got : '0';
+        waitpid $pid, 0;
+    }
+    return @out;
+}
+
+# A 503 `unavailable` in the error envelope, with Retry-After.
+sub unavailable_ok {
+    my ($r, $what) = @_;
+    Test::More::is($r->{status}, 503, "$what: status 503") or Test::More::diag($r->{body});
+    my $e = ref $r->{json} eq 'HASH' ? $r->{json}{error} : {};
+    Test::More::is(ref $e eq 'HASH' ? $e->{code} : undef, 'unavailable', "$what: code unavailable");
+    Test::More::ok(ref $e eq 'HASH' && exists $e->{details} && defined $e->{message},
+                   "$what: the error envelope");
+    Test::More::like($r->{headers}{'retry-after'} // '', qr/^\d+$/, "$what: Retry-After");
+    Test::More::like($r->{headers}{'content-type'} // '', qr{^application/json},
+                     "$what: application/json");
 }
 
 # ---------------------------------------------------------------- sites
