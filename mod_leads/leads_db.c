@@ -200,6 +200,43 @@ static apr_status_t wrap(apr_pool_t *p, request_rec *r, server_rec *s,
     return connection_setup(db);
 }
 
+/* mod_dbd checks a pooled connection before handing it out; one found
+ * dead (the database restarted since) is dropped and NULL returned. After
+ * a restart a pool may hold several, so try again while tries fail fast:
+ * a stale connection costs no request a 503, and a database that is down
+ * (a refused or timed-out connect) is not waited on more than once. */
+#define OPEN_TRIES  4
+#define OPEN_FAST   apr_time_from_msec(100)
+
+static ap_dbd_t *open_checked(apr_pool_t *p, server_rec *s)
+{
+    ap_dbd_t *dbd = NULL;
+    apr_time_t start = apr_time_now();
+    int i;
+
+    for (i = 0; i < OPEN_TRIES && !dbd; i++) {
+        if (i > 0 && apr_time_now() - start > OPEN_FAST) {
+            break;
+        }
+        start = apr_time_now();
+        dbd = dbd_open(p, s);
+    }
+    return dbd;
+}
+
+typedef struct {
+    server_rec *s;
+    ap_dbd_t *dbd;
+} held_t;
+
+static apr_status_t release_held(void *data)
+{
+    held_t *h = data;
+
+    dbd_close(h->s, h->dbd);
+    return APR_SUCCESS;
+}
+
 apr_status_t leads_db_acquire(request_rec *r, leads_db_t **out)
 {
     ap_dbd_t *dbd;
@@ -210,6 +247,16 @@ apr_status_t leads_db_acquire(request_rec *r, leads_db_t **out)
         return LEADS_DB_DOWN;
     }
     dbd = dbd_acquire(r);
+    if (!dbd && (dbd = open_checked(r->pool, r->server)) != NULL) {
+        /* ap_dbd_acquire() remembers its NULL for the request: this one
+         * is the request's own, given back with it */
+        held_t *h = apr_palloc(r->pool, sizeof(*h));
+
+        h->s = r->server;
+        h->dbd = dbd;
+        apr_pool_cleanup_register(r->pool, h, release_held,
+                                  apr_pool_cleanup_null);
+    }
     if (!dbd) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, LEADSLOGNO(00011)
                       "no database connection from mod_dbd (check DBDriver, "
@@ -224,7 +271,7 @@ apr_status_t leads_db_open(apr_pool_t *p, server_rec *s, leads_db_t **out)
     ap_dbd_t *dbd;
     apr_status_t rv;
 
-    if (!dbd_open || !(dbd = dbd_open(p, s))) {
+    if (!dbd_open || !(dbd = open_checked(p, s))) {
         return LEADS_DB_DOWN;
     }
     rv = wrap(p, NULL, s, dbd, out);
