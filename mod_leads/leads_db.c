@@ -103,18 +103,27 @@ static apr_status_t failure(leads_db_t *db, const char *what, int rc)
     return alive && !unavailable ? LEADS_DB_FAILED : LEADS_DB_DOWN;
 }
 
-/* SQLite silently opens a file it may not write read-only, and mod_dbd
+/* A pooled sqlite3 connection made fit before it is handed out. SQLite
+ * silently opens a file it may not write read-only, and mod_dbd
  * keeps that connection for good (the driver's connection check only
  * tests a pointer): once the file is writable again every write on it
  * would still fail. Open the file again in its place; while it is still
  * read-only, the database is unavailable. */
-static apr_status_t sqlite_reopen_if_readonly(leads_db_t *db)
+static apr_status_t sqlite_repair(leads_db_t *db)
 {
     ap_dbd_t *dbd = db->dbd;
     sqlite3 *conn = apr_dbd_native_handle(dbd->driver, dbd->handle);
     apr_dbd_t *fresh = NULL;
     const char *file, *err = NULL;
 
+    if (conn && !sqlite3_get_autocommit(conn)) {
+        /* COMMIT and ROLLBACK both failed (disk full): the transaction,
+         * and with it the file's write lock, would stay for every later
+         * user of this connection */
+        int nrows;
+
+        apr_dbd_query(dbd->driver, dbd->handle, &nrows, "ROLLBACK");
+    }
     if (!conn || sqlite3_db_readonly(conn, "main") != 1) {
         return APR_SUCCESS;
     }
@@ -191,7 +200,7 @@ static apr_status_t wrap(apr_pool_t *p, request_rec *r, server_rec *s,
     db->dialect = dialect;
     *out = db;
     if (db->dialect->native_sqlite3) {
-        apr_status_t rv = sqlite_reopen_if_readonly(db);
+        apr_status_t rv = sqlite_repair(db);
 
         if (rv != APR_SUCCESS) {
             return rv;
