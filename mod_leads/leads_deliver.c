@@ -3,10 +3,13 @@
  * Each call runs a slice of at most DELIVER_SLICE (mod_watchdog sleeps
  * 100 ms between calls, so slices are long). A wake-up in the ring, or
  * every LeadsWebhookPollInterval, leases a batch of due or orphaned rows
- * in the outbox; up to LeadsWebhookConcurrency are sent at once on one
- * libcurl multi handle (connections are reused across slices); finished
- * attempts are recorded in batches too. Database work per batch is a
- * fixed number of statements, whatever the batch's size.
+ * in the outbox: up to LEASE_WAVES times LeadsWebhookConcurrency, queued
+ * here and sent LeadsWebhookConcurrency at a time on one libcurl multi
+ * handle (connections and easy handles are reused across slices);
+ * finished attempts are recorded in batches too. Database work per batch
+ * is a fixed number of statements, whatever the batch's size, and under
+ * load a statement's wait for the database, not its rows, is what limits
+ * the rate: hence batches larger than the transfers in flight.
  * Transfers in flight carry over between slices. Whatever this thread
  * loses (a crash, a restart), the lease expires and the sweep sends
  * again: at-least-once. */
@@ -38,8 +41,9 @@ APLOG_USE_MODULE(leads);
 #define IDLE_STEP           apr_time_from_msec(5)
 #define LEASE_SLACK         apr_time_from_sec(15)
 #define RESPONSE_CAP        (1024 * 1024)
+#define LEASE_WAVES         4
 
-/* One attempt on its way. */
+/* One attempt, queued or on its way. */
 typedef struct transfer_t transfer_t;
 struct transfer_t {
     transfer_t *prev, *next;            /* the deliverer's list */
@@ -63,6 +67,10 @@ typedef struct {
     CURLM *multi;
     transfer_t *transfers;              /* in flight */
     int in_flight;
+    transfer_t *queue, *queue_tail;     /* leased, waiting for a slot */
+    int queued;
+    CURL **spare;                       /* easy handles for reuse */
+    int spares;
     apr_time_t next_sweep;
     const char *owner;                  /* lease owner: host:pid:nonce */
     apr_uint32_t batches;               /* leased so far: token suffix */
@@ -177,7 +185,13 @@ static void transfer_free(transfer_t *t)
     }
     if (t->easy) {
         curl_multi_remove_handle(dlv->multi, t->easy);
-        curl_easy_cleanup(t->easy);
+        if (dlv->spares < dlv->cfg->wh_concurrency) {
+            curl_easy_reset(t->easy);
+            dlv->spare[dlv->spares++] = t->easy;
+        }
+        else {
+            curl_easy_cleanup(t->easy);
+        }
     }
     curl_slist_free_all(t->headers);
     apr_pool_destroy(t->pool);
@@ -187,7 +201,7 @@ static CURL *easy_for(transfer_t *t)
 {
     const leads_srv_cfg_t *cfg = dlv->cfg;
     long timeout = (long)apr_time_as_msec(cfg->wh_timeout);
-    CURL *e = curl_easy_init();
+    CURL *e = dlv->spares > 0 ? dlv->spare[--dlv->spares] : curl_easy_init();
 
     if (!e) {
         return NULL;
@@ -212,9 +226,8 @@ static CURL *easy_for(transfer_t *t)
     return e;
 }
 
-/* Sign and hand one leased delivery to libcurl. */
-static void transfer_start(const leads_outbox_item_t *item, const char *token,
-                           apr_time_t now)
+/* A leased delivery joins the queue, copied out of the lease's pool. */
+static void transfer_queue(const leads_outbox_item_t *item, const char *token)
 {
     apr_pool_t *tp;
     transfer_t *t;
@@ -230,6 +243,35 @@ static void transfer_start(const leads_outbox_item_t *item, const char *token,
     t->item.url = apr_pstrdup(tp, item->url);
     t->item.secret = apr_pstrdup(tp, item->secret);
     t->allow_private = dlv->cfg->wh_allow_private;
+    if (dlv->queue_tail) {
+        dlv->queue_tail->next = t;
+    }
+    else {
+        dlv->queue = t;
+    }
+    dlv->queue_tail = t;
+    dlv->queued++;
+}
+
+static transfer_t *queue_shift(void)
+{
+    transfer_t *t = dlv->queue;
+
+    if (t) {
+        dlv->queue = t->next;
+        if (!dlv->queue) {
+            dlv->queue_tail = NULL;
+        }
+        t->next = NULL;
+        dlv->queued--;
+    }
+    return t;
+}
+
+/* Sign and hand one queued delivery to libcurl: signed when it leaves,
+ * so the signature's timestamp is the send time. */
+static void transfer_start(transfer_t *t, apr_time_t now)
+{
     t->started = now;
     if (!t->item.body || !t->item.url || !t->item.secret
         || !(t->headers = signed_headers(t, now))
@@ -237,12 +279,23 @@ static void transfer_start(const leads_outbox_item_t *item, const char *token,
         || curl_multi_add_handle(dlv->multi, t->easy) != CURLM_OK) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, dlv->s, LEADSLOGNO(00061)
                      "webhook delivery %s could not be started; it is "
-                     "retried when its lease expires", item->id);
+                     "retried when its lease expires", t->item.id);
         transfer_free(t);
         return;
     }
     transfer_link(t);
     dlv->in_flight++;
+}
+
+/* Queued deliveries into the free transfer slots. */
+static void start_queued(apr_time_t now)
+{
+    transfer_t *t;
+
+    while (dlv->in_flight < dlv->cfg->wh_concurrency
+           && (t = queue_shift()) != NULL) {
+        transfer_start(t, now);
+    }
 }
 
 /* What an attempt's outcome makes of the delivery (SPEC §7: any 2xx). */
@@ -370,14 +423,17 @@ static int woken(void)
     return any;
 }
 
-/* New work for the free transfer slots from the outbox: due rows, and
- * rows whose lease expired (a crashed or restarted deliverer). Slots are
- * filled in batches, half the concurrency at least, unless all are free:
- * the database cost is per batch, not per delivery. */
+/* New work from the outbox: due rows, and rows whose lease expired (a
+ * crashed or restarted deliverer). A batch is leased once the queue is
+ * empty and half the slots at least are free (all when idle): the
+ * database cost is per batch, not per delivery. Its lease lasts as long
+ * as sending it can: a timeout per wave of LeadsWebhookConcurrency. */
 static void start_more(slice_db_t *sd, apr_time_t now)
 {
     int max = dlv->cfg->wh_concurrency;
     int free_slots = max - dlv->in_flight;
+    int batch = free_slots + (LEASE_WAVES - 1) * max;
+    apr_interval_time_t span = LEASE_WAVES * dlv->cfg->wh_timeout;
     apr_array_header_t *items;
     const char *token;
     leads_db_t *db;
@@ -386,7 +442,8 @@ static void start_more(slice_db_t *sd, apr_time_t now)
     if (woken()) {
         dlv->next_sweep = now;
     }
-    if (now < dlv->next_sweep || free_slots <= 0
+    start_queued(now);
+    if (dlv->queued > 0 || now < dlv->next_sweep || free_slots <= 0
         || (dlv->in_flight > 0 && free_slots * 2 < max)
         || !(db = slice_db(sd))) {
         return;
@@ -394,16 +451,15 @@ static void start_more(slice_db_t *sd, apr_time_t now)
     record_results(sd);
     dlv->next_sweep = now + dlv->cfg->wh_poll;
     token = apr_psprintf(sd->pool, "%s:%u", dlv->owner, ++dlv->batches);
-    if (leads_outbox_lease(db, sd->pool, token, now,
-                           now + dlv->cfg->wh_timeout + LEASE_SLACK,
-                           free_slots, &items) != APR_SUCCESS) {
+    if (leads_outbox_lease(db, sd->pool, token, now, now + span + LEASE_SLACK,
+                           batch, &items) != APR_SUCCESS) {
         return;
     }
     for (i = 0; i < items->nelts; i++) {
-        transfer_start(&APR_ARRAY_IDX(items, i, leads_outbox_item_t), token,
-                       now);
+        transfer_queue(&APR_ARRAY_IDX(items, i, leads_outbox_item_t), token);
     }
-    if (items->nelts == free_slots) {
+    start_queued(apr_time_now());
+    if (items->nelts == batch) {
         dlv->next_sweep = now;          /* a backlog: lease again soon */
     }
 }
@@ -427,7 +483,7 @@ static void deliverer_slice(apr_pool_t *pool)
     sd.results = apr_array_make(pool, 32, sizeof(leads_outbox_result_t));
     do {
         start_more(&sd, apr_time_now());
-        if (dlv->in_flight == 0) {
+        if (dlv->in_flight == 0 && dlv->queued == 0) {
             record_results(&sd);
             apr_sleep(IDLE_STEP);
             continue;
@@ -458,6 +514,8 @@ static void deliverer_start(server_rec *s)
     dlv->s = s;
     dlv->cfg = ap_get_module_config(s->module_config, &leads_module);
     dlv->multi = curl_multi_init();
+    dlv->spare = apr_pcalloc(pool, sizeof(CURL *)
+                                   * (apr_size_t)dlv->cfg->wh_concurrency);
     curl_multi_setopt(dlv->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
                       (long)dlv->cfg->wh_concurrency);
     if (apr_gethostname(host, sizeof(host), pool) != APR_SUCCESS) {
@@ -482,6 +540,12 @@ static void deliverer_stop(void)
     }
     while (dlv->transfers) {
         transfer_free(dlv->transfers);
+    }
+    while (dlv->queue) {
+        transfer_free(queue_shift());
+    }
+    while (dlv->spares > 0) {
+        curl_easy_cleanup(dlv->spare[--dlv->spares]);
     }
     curl_multi_cleanup(dlv->multi);
     leads_shm_stats_add(0, 0, 0, 0);

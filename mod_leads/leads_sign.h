@@ -16,6 +16,10 @@
 #include <apr_pools.h>
 
 #define LEADS_WHSEC_PREFIX       "whsec_"
+/* Looks the HMAC up once, before threads start (mod_leads' post_config);
+ * without it each signature looks it up for itself. */
+void leads_sign_init(void);
+
 /* Random bytes in a new secret (SPEC: 24 or more). */
 #define LEADS_WHSEC_RANDOM_BYTES 24
 /* Decoded key sizes leads_whsec_check() accepts (Standard Webhooks). */

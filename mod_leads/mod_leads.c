@@ -13,9 +13,11 @@
 
 #include "leads_config.h"
 #include "leads_handler.h"
+#include "leads_key.h"
 #include "leads_profile.h"
 #include "leads_redact.h"
 #include "leads_shm.h"
+#include "leads_sign.h"
 #include "leads_status.h"
 #include "leads_db.h"
 #include "leads_maint.h"
@@ -38,6 +40,8 @@ static int leads_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
+    leads_key_init();
+    leads_sign_init();
     if (!leads_db_init()) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, LEADSLOGNO(00005)
                      "mod_dbd is not loaded: every request will get 503 "

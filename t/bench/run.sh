@@ -19,6 +19,7 @@
 #
 #   BENCH_DURATION=15 BENCH_WARMUP=15 BENCH_CREATES=200000 BENCH_CONNS="16 64"
 #   BENCH_KEEP=1      keep the temp dir (logs, pgbench logs, receiver log)
+#   BENCH_HTTPD_EXTRA directives appended to httpd.conf (to try a tuning)
 #
 # Needs root (PostgreSQL runs as postgres, httpd's children as www-data).
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
@@ -206,6 +207,7 @@ LeadsWebhookConcurrency 64
 <Location "/api/leads">
     SetHandler leads
 </Location>
+${BENCH_HTTPD_EXTRA:-}
 EOF
 "$HTTPD" -t -f "$HTTPD_CONF" >/dev/null 2>"$TMP/site/configtest.log" ||
     { cat "$TMP/site/configtest.log" >&2; exit 1; }

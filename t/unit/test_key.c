@@ -91,6 +91,8 @@ int main(void)
     apr_pool_create(&p, NULL);
     test_generate(p);
     test_sha256(p);
+    leads_key_init();                   /* the fetched digest: the same */
+    test_sha256(p);
     test_last4(p);
     test_bearer(p);
     apr_pool_destroy(p);

@@ -166,6 +166,9 @@ int main(void)
     apr_pool_create(&p, NULL);
     test_standard_webhooks(p);
     test_lawfficient(p);
+    leads_sign_init();                  /* the fetched HMAC: the same */
+    test_standard_webhooks(p);
+    test_lawfficient(p);
     test_bad_secrets(p);
     test_check();
     test_generate(p);
