@@ -41,7 +41,7 @@ APLOG_USE_MODULE(leads);
 #define IDLE_STEP           apr_time_from_msec(5)
 #define LEASE_SLACK         apr_time_from_sec(15)
 #define RESPONSE_CAP        (1024 * 1024)
-#define LEASE_WAVES         4
+#define LEASE_WAVES         8
 
 /* One attempt, queued or on its way. */
 typedef struct transfer_t transfer_t;
@@ -51,6 +51,7 @@ struct transfer_t {
     CURL *easy;
     struct curl_slist *headers;
     const char *token;                  /* the lease it was sent under */
+    apr_time_t lease_until;
     leads_outbox_item_t item;
     apr_time_t started;
     int allow_private;
@@ -227,7 +228,8 @@ static CURL *easy_for(transfer_t *t)
 }
 
 /* A leased delivery joins the queue, copied out of the lease's pool. */
-static void transfer_queue(const leads_outbox_item_t *item, const char *token)
+static void transfer_queue(const leads_outbox_item_t *item, const char *token,
+                           apr_time_t lease_until)
 {
     apr_pool_t *tp;
     transfer_t *t;
@@ -236,6 +238,7 @@ static void transfer_queue(const leads_outbox_item_t *item, const char *token)
     t = apr_pcalloc(tp, sizeof(*t));
     t->pool = tp;
     t->token = apr_pstrdup(tp, token);
+    t->lease_until = lease_until;
     t->item.id = apr_pstrdup(tp, item->id);
     t->item.event_id = apr_pstrdup(tp, item->event_id);
     t->item.body = apr_pstrdup(tp, item->body);
@@ -287,13 +290,19 @@ static void transfer_start(transfer_t *t, apr_time_t now)
     dlv->in_flight++;
 }
 
-/* Queued deliveries into the free transfer slots. */
+/* Queued deliveries into the free transfer slots. One whose lease could
+ * run out before its attempt does (a slow receiver held the slots) is not
+ * sent: another host may lease it then; the sweep finds it again. */
 static void start_queued(apr_time_t now)
 {
     transfer_t *t;
 
     while (dlv->in_flight < dlv->cfg->wh_concurrency
            && (t = queue_shift()) != NULL) {
+        if (now + dlv->cfg->wh_timeout >= t->lease_until) {
+            transfer_free(t);
+            continue;
+        }
         transfer_start(t, now);
     }
 }
@@ -426,14 +435,15 @@ static int woken(void)
 /* New work from the outbox: due rows, and rows whose lease expired (a
  * crashed or restarted deliverer). A batch is leased once the queue is
  * empty and half the slots at least are free (all when idle): the
- * database cost is per batch, not per delivery. Its lease lasts as long
- * as sending it can: a timeout per wave of LeadsWebhookConcurrency. */
+ * database cost is per batch, not per delivery. The lease covers a wait
+ * in the queue of up to LeadsWebhookTimeout + LEASE_SLACK, then the
+ * attempt itself. */
 static void start_more(slice_db_t *sd, apr_time_t now)
 {
     int max = dlv->cfg->wh_concurrency;
     int free_slots = max - dlv->in_flight;
     int batch = free_slots + (LEASE_WAVES - 1) * max;
-    apr_interval_time_t span = LEASE_WAVES * dlv->cfg->wh_timeout;
+    apr_time_t until = now + 2 * dlv->cfg->wh_timeout + LEASE_SLACK;
     apr_array_header_t *items;
     const char *token;
     leads_db_t *db;
@@ -451,12 +461,13 @@ static void start_more(slice_db_t *sd, apr_time_t now)
     record_results(sd);
     dlv->next_sweep = now + dlv->cfg->wh_poll;
     token = apr_psprintf(sd->pool, "%s:%u", dlv->owner, ++dlv->batches);
-    if (leads_outbox_lease(db, sd->pool, token, now, now + span + LEASE_SLACK,
-                           batch, &items) != APR_SUCCESS) {
+    if (leads_outbox_lease(db, sd->pool, token, now, until, batch, &items)
+        != APR_SUCCESS) {
         return;
     }
     for (i = 0; i < items->nelts; i++) {
-        transfer_queue(&APR_ARRAY_IDX(items, i, leads_outbox_item_t), token);
+        transfer_queue(&APR_ARRAY_IDX(items, i, leads_outbox_item_t), token,
+                       until);
     }
     start_queued(apr_time_now());
     if (items->nelts == batch) {

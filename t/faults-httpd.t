@@ -19,8 +19,7 @@ use Receiver;
 
 my $WAIT = 60;                  # seconds: the bound of a wait for load
 # Deliveries in flight when httpd is killed stay leased for
-# LEASE_WAVES (4) x LeadsWebhookTimeout + 15 s before the sweep sends them
-# again.
+# 2 x LeadsWebhookTimeout + 15 s before the sweep sends them again.
 my $DELIVERY_WAIT = $ENV{LEADS_TEST_LEASE_WAIT} || 150;
 my @CONF = ('LeadsRateLimit 0', 'LeadsWebhookAllowPrivate On', 'LeadsWebhookPollInterval 1',
             'LeadsWebhookTimeout 2', 'LeadsWebhookRetrySchedule 200ms 1s 2s 5s 10s 20s');

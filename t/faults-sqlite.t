@@ -29,7 +29,7 @@ use Receiver;
 
 plan skip_all => 'needs sqlite3 (LEADS_BACKENDS)' unless grep { $_ eq 'sqlite3' } backends();
 
-my $WAIT = 60;      # seconds: a bound on waiting for the outbox to drain (a lease lasts 4 x 2 + 15 s)
+my $WAIT = 60;      # seconds: a bound on waiting for the outbox to drain (a lease lasts 2 x 2 + 15 s)
 my $CONF = [ 'LeadsRateLimit 0', 'LeadsWebhookAllowPrivate On', 'LeadsWebhookPollInterval 1',
              'LeadsWebhookTimeout 2' ];
 my $SEQ = 0;
