@@ -508,7 +508,7 @@ static void deliverer_slice(apr_pool_t *pool)
     record_results(&sd);
     slice_db_done(&sd);
     leads_shm_stats_add(dlv->delivered, dlv->retried, dlv->failed,
-                        dlv->in_flight);
+                        dlv->in_flight, dlv->queued);
     dlv->delivered = dlv->retried = dlv->failed = 0;
 }
 
@@ -559,7 +559,7 @@ static void deliverer_stop(void)
         curl_easy_cleanup(dlv->spare[--dlv->spares]);
     }
     curl_multi_cleanup(dlv->multi);
-    leads_shm_stats_add(0, 0, 0, 0);
+    leads_shm_stats_add(0, 0, 0, 0, 0);
     apr_pool_destroy(dlv->pool);
     dlv = NULL;
 }

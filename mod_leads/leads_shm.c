@@ -170,7 +170,7 @@ apr_status_t leads_shm_ring_pop(char id[LEADS_RING_ID_SIZE])
 }
 
 void leads_shm_stats_add(int delivered, int retried, int failed,
-                         int in_flight)
+                         int in_flight, int queued)
 {
     if (!lock()) {
         return;
@@ -179,6 +179,7 @@ void leads_shm_stats_add(int delivered, int retried, int failed,
     wh_stats->retried += (apr_uint64_t)retried;
     wh_stats->failed += (apr_uint64_t)failed;
     wh_stats->in_flight = (apr_uint32_t)in_flight;
+    wh_stats->queued = (apr_uint32_t)queued;
     unlock();
 }
 

@@ -17,6 +17,7 @@ typedef struct {
     apr_uint64_t retried;               /* attempts that failed, to retry */
     apr_uint64_t failed;                /* deliveries whose schedule ran out */
     apr_uint32_t in_flight;
+    apr_uint32_t queued;                /* leased, waiting for a slot */
 } leads_wh_stats_t;
 
 /* pre_config: make the mutex configurable with `Mutex leads-shm …`. */
@@ -40,9 +41,10 @@ void leads_shm_ring_push(server_rec *s, const char *event_id);
 /* Next wake-up for the deliverer; APR_EAGAIN when the ring is empty. */
 apr_status_t leads_shm_ring_pop(char id[LEADS_RING_ID_SIZE]);
 
-/* Add to the deliverer's counters and set its in-flight gauge. */
+/* Add to the deliverer's counters and set its in-flight and queued
+ * gauges. */
 void leads_shm_stats_add(int delivered, int retried, int failed,
-                         int in_flight);
+                         int in_flight, int queued);
 
 /* A consistent copy for mod_status; non-zero when shared memory exists. */
 int leads_shm_snapshot(leads_ring_stats_t *ring, leads_wh_stats_t *wh);

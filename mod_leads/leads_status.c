@@ -22,6 +22,7 @@ static int leads_status_hook(request_rec *r, int flags)
         ap_rprintf(r, "LeadsWebhookRingDropped: %" APR_UINT64_T_FMT "\n",
                    ring.dropped);
         ap_rprintf(r, "LeadsWebhookInFlight: %u\n", wh.in_flight);
+        ap_rprintf(r, "LeadsWebhookQueued: %u\n", wh.queued);
         ap_rprintf(r, "LeadsWebhookDelivered: %" APR_UINT64_T_FMT "\n",
                    wh.delivered);
         ap_rprintf(r, "LeadsWebhookRetried: %" APR_UINT64_T_FMT "\n",
@@ -34,7 +35,8 @@ static int leads_status_hook(request_rec *r, int flags)
     ap_rprintf(r, "<dt>Ring: %u of %u slots queued, %" APR_UINT64_T_FMT
                " wake-ups dropped (the outbox sweep sends those)</dt>\n",
                ring.depth, ring.capacity, ring.dropped);
-    ap_rprintf(r, "<dt>In flight: %u</dt>\n", wh.in_flight);
+    ap_rprintf(r, "<dt>In flight: %u, leased and queued: %u</dt>\n",
+               wh.in_flight, wh.queued);
     ap_rprintf(r, "<dt>Delivered: %" APR_UINT64_T_FMT ", retried: %"
                APR_UINT64_T_FMT ", failed: %" APR_UINT64_T_FMT "</dt>\n",
                wh.delivered, wh.retried, wh.failed);

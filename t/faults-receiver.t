@@ -146,6 +146,10 @@ sub hung_receiver_ok {
        'mod_status: deliveries still in flight (' . ($v->{LeadsWebhookInFlight} // 'none') . ')')
         or diag $st->{body};
     ok(($v->{LeadsWebhookInFlight} // 0) <= $CONCURRENCY, "... no more than LeadsWebhookConcurrency ($CONCURRENCY)");
+    like($v->{LeadsWebhookQueued} // '', qr/^\d+$/, "... and the leased deliveries queued behind them ("
+         . ($v->{LeadsWebhookQueued} // 'none') . ')');
+    ok(($v->{LeadsWebhookInFlight} // 0) + ($v->{LeadsWebhookQueued} // 0) <= 8 * $CONCURRENCY,
+       '... no more leased than one batch (8 x LeadsWebhookConcurrency)');
     $o{still_hanging}->($firm) if $o{still_hanging};
     my $fresh = $site->create($p->{key}, lead(last_name => 'Fresh'));
     is($fresh->{status}, 201, 'a fresh create meanwhile: 201') or diag $fresh->{body};

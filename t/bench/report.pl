@@ -337,6 +337,9 @@ how pgbench's run differs from mod_leads' (the same statements otherwise):
     never picks pgbench's outbox rows; the three empty strings the module
     binds (ignored fields, source id, external id) are '' literals (pgbench
     -D cannot set an empty variable).
+  * connections: pgbench holds one per client (16 or 64 backends);
+    mod_leads' pool is DBDMax 4 per child, 8 in all at either
+    concurrency (and the deliverer's, from the same pool).
   * mod_leads also does, and pgbench does not: HTTP, JSON parse/validate,
     SHA-256 of key and body, UUIDv7s, the answer; and its deliverer sends
     the webhooks during the run (its statements are not in RT/create).
