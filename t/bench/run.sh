@@ -245,7 +245,8 @@ pending() {
        AND next_attempt_at < now() + interval '1 year'"
 }
 # CPU time (ms) so far of: httpd (parent + children), PostgreSQL (postmaster,
-# its live children, and the ones it has reaped), the receiver.
+# its live children, and the ones it has reaped), the receiver, and the
+# webhook deliverer's own thread (named leads-watchdog by mod_leads).
 cpu_ms() {
     perl -e '
         my ($httpd, $pg, $recv) = @ARGV;
@@ -256,17 +257,28 @@ cpu_ms() {
         sub reaped { my @x = st($_[0]); @x ? $x[13] + $x[14] : 0 }
         sub kids { my @k; for (glob "/proc/[0-9]*") { my ($p) = m{(\d+)$};
                    my @x = st($p); push @k, $p if @x && $x[1] == $_[0] } @k }
+        sub thread { open my $f, "<", $_[0] or return (); my $s = <$f>;
+                     $s =~ s/^.*\) //; return split / /, $s }
         my $h = own($httpd); $h += own($_) for kids($httpd);
         my $g = own($pg) + reaped($pg); $g += own($_) for kids($pg);
-        printf "%d %d %d\n", map { $_ * 1000 / $hz } $h, $g, own($recv);
+        my $d = 0;
+        for my $task (map { glob "/proc/$_/task/*" } kids($httpd)) {
+            open my $c, "<", "$task/comm" or next;
+            chomp(my $name = <$c> // "");
+            next unless $name eq "leads-watchdog";
+            my @x = thread("$task/stat");
+            $d += $x[11] + $x[12] if @x;
+        }
+        printf "%d %d %d %d\n", map { $_ * 1000 / $hz } $h, $g, own($recv), $d;
     ' "$HTTPD_PID" "$(head -n 1 "$PG_DATA/postmaster.pid")" "$RECV_PID"
 }
 # cpu_env BEFORE AFTER: key=value lines of the differences
 cpu_env() {
     set -- $1 $2
-    echo "cpu_httpd_ms=$(($4 - $1))"
-    echo "cpu_pg_ms=$(($5 - $2))"
-    echo "cpu_recv_ms=$(($6 - $3))"
+    echo "cpu_httpd_ms=$(($5 - $1))"
+    echo "cpu_pg_ms=$(($6 - $2))"
+    echo "cpu_recv_ms=$(($7 - $3))"
+    echo "cpu_deliverer_ms=$(($8 - $4))"
 }
 pss_reset() { q 'SELECT pg_stat_statements_reset()' >/dev/null; }
 pss_save() {
