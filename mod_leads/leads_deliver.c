@@ -44,7 +44,7 @@ APLOG_USE_MODULE(leads);
 #define RESPONSE_CAP        (1024 * 1024)
 #define LEASE_WAVES         8
 
-/* One attempt, queued or on its way. */
+/* One attempt on its way. */
 typedef struct transfer_t transfer_t;
 struct transfer_t {
     transfer_t *prev, *next;            /* the deliverer's list */
@@ -52,7 +52,6 @@ struct transfer_t {
     CURL *easy;
     struct curl_slist *headers;
     const char *token;                  /* the lease it was sent under */
-    apr_time_t lease_until;
     leads_outbox_item_t item;
     apr_time_t started;
     int allow_private;
@@ -69,8 +68,13 @@ typedef struct {
     CURLM *multi;
     transfer_t *transfers;              /* in flight */
     int in_flight;
-    transfer_t *queue, *queue_tail;     /* leased, waiting for a slot */
-    int queued;
+    struct {                            /* leased, not all started yet */
+        apr_pool_t *pool;               /* its rows; NULL when none */
+        apr_array_header_t *items;
+        int next;                       /* the first not started */
+        const char *token;
+        apr_time_t until;
+    } batch;
     CURL **spare;                       /* easy handles for reuse */
     int spares;
     apr_time_t next_sweep;
@@ -228,9 +232,11 @@ static CURL *easy_for(transfer_t *t)
     return e;
 }
 
-/* A leased delivery joins the queue, copied out of the lease's pool. */
-static void transfer_queue(const leads_outbox_item_t *item, const char *token,
-                           apr_time_t lease_until)
+/* Sign and hand one leased delivery to libcurl, copied into a pool of its
+ * own: signed when it leaves the queue, so the signature's timestamp is
+ * the send time. */
+static void transfer_start(const leads_outbox_item_t *item, const char *token,
+                           apr_time_t now)
 {
     apr_pool_t *tp;
     transfer_t *t;
@@ -239,7 +245,6 @@ static void transfer_queue(const leads_outbox_item_t *item, const char *token,
     t = apr_pcalloc(tp, sizeof(*t));
     t->pool = tp;
     t->token = apr_pstrdup(tp, token);
-    t->lease_until = lease_until;
     t->item.id = apr_pstrdup(tp, item->id);
     t->item.event_id = apr_pstrdup(tp, item->event_id);
     t->item.body = apr_pstrdup(tp, item->body);
@@ -247,35 +252,6 @@ static void transfer_queue(const leads_outbox_item_t *item, const char *token,
     t->item.url = apr_pstrdup(tp, item->url);
     t->item.secret = apr_pstrdup(tp, item->secret);
     t->allow_private = dlv->cfg->wh_allow_private;
-    if (dlv->queue_tail) {
-        dlv->queue_tail->next = t;
-    }
-    else {
-        dlv->queue = t;
-    }
-    dlv->queue_tail = t;
-    dlv->queued++;
-}
-
-static transfer_t *queue_shift(void)
-{
-    transfer_t *t = dlv->queue;
-
-    if (t) {
-        dlv->queue = t->next;
-        if (!dlv->queue) {
-            dlv->queue_tail = NULL;
-        }
-        t->next = NULL;
-        dlv->queued--;
-    }
-    return t;
-}
-
-/* Sign and hand one queued delivery to libcurl: signed when it leaves,
- * so the signature's timestamp is the send time. */
-static void transfer_start(transfer_t *t, apr_time_t now)
-{
     t->started = now;
     if (!t->item.body || !t->item.url || !t->item.secret
         || !(t->headers = signed_headers(t, now))
@@ -283,7 +259,7 @@ static void transfer_start(transfer_t *t, apr_time_t now)
         || curl_multi_add_handle(dlv->multi, t->easy) != CURLM_OK) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, dlv->s, LEADSLOGNO(00061)
                      "webhook delivery %s could not be started; it is "
-                     "retried when its lease expires", t->item.id);
+                     "retried when its lease expires", item->id);
         transfer_free(t);
         return;
     }
@@ -291,20 +267,28 @@ static void transfer_start(transfer_t *t, apr_time_t now)
     dlv->in_flight++;
 }
 
+static int queued(void)
+{
+    return dlv->batch.pool ? dlv->batch.items->nelts - dlv->batch.next : 0;
+}
+
 /* Queued deliveries into the free transfer slots. One whose lease could
  * run out before its attempt does (a slow receiver held the slots) is not
  * sent: another host may lease it then; the sweep finds it again. */
 static void start_queued(apr_time_t now)
 {
-    transfer_t *t;
+    const leads_outbox_item_t *item;
 
-    while (dlv->in_flight < dlv->cfg->wh_concurrency
-           && (t = queue_shift()) != NULL) {
-        if (now + dlv->cfg->wh_timeout >= t->lease_until) {
-            transfer_free(t);
-            continue;
+    while (queued() > 0 && dlv->in_flight < dlv->cfg->wh_concurrency) {
+        item = &APR_ARRAY_IDX(dlv->batch.items, dlv->batch.next++,
+                              leads_outbox_item_t);
+        if (now + dlv->cfg->wh_timeout < dlv->batch.until) {
+            transfer_start(item, dlv->batch.token, now);
         }
-        transfer_start(t, now);
+    }
+    if (dlv->batch.pool && queued() == 0) {
+        apr_pool_destroy(dlv->batch.pool);  /* each transfer has a copy */
+        dlv->batch.pool = NULL;
     }
 }
 
@@ -446,34 +430,37 @@ static void start_more(slice_db_t *sd, apr_time_t now)
     int batch = free_slots + (LEASE_WAVES - 1) * max;
     apr_time_t until = now + 2 * dlv->cfg->wh_timeout + LEASE_SLACK;
     apr_array_header_t *items;
+    apr_pool_t *bp;
     const char *token;
     leads_db_t *db;
-    int i;
 
     if (woken()) {
         dlv->next_sweep = now;
     }
     start_queued(now);
-    if (dlv->queued > 0 || now < dlv->next_sweep || free_slots <= 0
+    if (queued() > 0 || now < dlv->next_sweep || free_slots <= 0
         || (dlv->in_flight > 0 && free_slots * 2 < max)
         || !(db = slice_db(sd))) {
         return;
     }
     record_results(sd);
     dlv->next_sweep = now + dlv->cfg->wh_poll;
-    token = apr_psprintf(sd->pool, "%s:%u", dlv->owner, ++dlv->batches);
-    if (leads_outbox_lease(db, sd->pool, token, now, until, batch, &items)
+    apr_pool_create(&bp, dlv->pool);
+    token = apr_psprintf(bp, "%s:%u", dlv->owner, ++dlv->batches);
+    if (leads_outbox_lease(db, bp, token, now, until, batch, &items)
         != APR_SUCCESS) {
+        apr_pool_destroy(bp);
         return;
     }
-    for (i = 0; i < items->nelts; i++) {
-        transfer_queue(&APR_ARRAY_IDX(items, i, leads_outbox_item_t), token,
-                       until);
-    }
-    start_queued(apr_time_now());
+    dlv->batch.pool = bp;
+    dlv->batch.items = items;
+    dlv->batch.next = 0;
+    dlv->batch.token = token;
+    dlv->batch.until = until;
     if (items->nelts == batch) {
         dlv->next_sweep = now;          /* a backlog: lease again soon */
     }
+    start_queued(apr_time_now());       /* may free the batch */
 }
 
 static int child_stopping(void)
@@ -495,7 +482,7 @@ static void deliverer_slice(apr_pool_t *pool)
     sd.results = apr_array_make(pool, 32, sizeof(leads_outbox_result_t));
     do {
         start_more(&sd, apr_time_now());
-        if (dlv->in_flight == 0 && dlv->queued == 0) {
+        if (dlv->in_flight == 0 && queued() == 0) {
             record_results(&sd);
             apr_sleep(IDLE_STEP);
             continue;
@@ -509,7 +496,7 @@ static void deliverer_slice(apr_pool_t *pool)
     record_results(&sd);
     slice_db_done(&sd);
     leads_shm_stats_add(dlv->delivered, dlv->retried, dlv->failed,
-                        dlv->in_flight, dlv->queued);
+                        dlv->in_flight, queued());
     dlv->delivered = dlv->retried = dlv->failed = 0;
 }
 
@@ -557,9 +544,6 @@ static void deliverer_stop(void)
     }
     while (dlv->transfers) {
         transfer_free(dlv->transfers);
-    }
-    while (dlv->queue) {
-        transfer_free(queue_shift());
     }
     while (dlv->spares > 0) {
         curl_easy_cleanup(dlv->spare[--dlv->spares]);
