@@ -42,7 +42,7 @@ APLOG_USE_MODULE(leads);
 #define IDLE_STEP           apr_time_from_msec(5)
 #define LEASE_SLACK         apr_time_from_sec(15)
 #define RESPONSE_CAP        (1024 * 1024)
-#define LEASE_WAVES         8
+#define LEASE_WAVES         4
 
 /* One attempt on its way. */
 typedef struct transfer_t transfer_t;

@@ -148,8 +148,8 @@ sub hung_receiver_ok {
     ok(($v->{LeadsWebhookInFlight} // 0) <= $CONCURRENCY, "... no more than LeadsWebhookConcurrency ($CONCURRENCY)");
     like($v->{LeadsWebhookQueued} // '', qr/^\d+$/, "... and the leased deliveries queued behind them ("
          . ($v->{LeadsWebhookQueued} // 'none') . ')');
-    ok(($v->{LeadsWebhookInFlight} // 0) + ($v->{LeadsWebhookQueued} // 0) <= 8 * $CONCURRENCY,
-       '... no more leased than one batch (8 x LeadsWebhookConcurrency)');
+    ok(($v->{LeadsWebhookInFlight} // 0) + ($v->{LeadsWebhookQueued} // 0) <= 4 * $CONCURRENCY,
+       '... no more leased than one batch (4 x LeadsWebhookConcurrency)');
     $o{still_hanging}->($firm) if $o{still_hanging};
     my $fresh = $site->create($p->{key}, lead(last_name => 'Fresh'));
     is($fresh->{status}, 201, 'a fresh create meanwhile: 201') or diag $fresh->{body};
