@@ -14,6 +14,7 @@
 #     pgbench    the statements of one create (t/bench/pgbench-script.pl,
 #                from the module's own statement table), C clients
 #   top-up       more wrk until BENCH_CREATES creates went through mod_leads
+#                after the warm-up (the RSS figure's span)
 #
 # and prints one table (t/bench/report.pl). Nothing is asserted.
 #
@@ -420,10 +421,11 @@ for c in $CONNS; do
     pgbench_run "pgbench-$c" "$c" "$DURATION"
 done
 
-# Top up to BENCH_CREATES creates through mod_leads for the RSS figure.
+# Top up to BENCH_CREATES creates through mod_leads after the warm-up, for
+# the RSS figure.
 top=0
 while :; do
-    done_n=$(module_creates)
+    done_n=$(( $(module_creates) - CREATES_WARM ))
     [ "$done_n" -ge "$TARGET" ] && break
     top=$((top + 1))
     [ "$top" -le 10 ] || die "could not reach $TARGET creates ($done_n)"
@@ -433,7 +435,7 @@ while :; do
            tr '\n' ' ' | perl -ne '/requests=(\d+).*duration_us=(\d+)/ and print int($1 / ($2 / 1e6))')
     [ -n "$rate" ] && [ "$rate" -gt 0 ] || rate=1000
     secs=$(( (TARGET - done_n) * 11 / 10 / rate + 1 ))
-    say "top-up $top: $done_n creates so far, ${secs}s more at 64 connections"
+    say "top-up $top: $done_n creates since the warm-up, ${secs}s more at 64 connections"
     wrk_run "topup-$top" 64 "$secs" nodrain
 done
 RSS_END=$(children_rss_kb)
