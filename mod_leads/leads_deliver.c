@@ -5,7 +5,7 @@
  * every LeadsWebhookPollInterval, leases a batch of due or orphaned rows
  * in the outbox: up to LEASE_WAVES times LeadsWebhookConcurrency, queued
  * here and sent LeadsWebhookConcurrency at a time on one libcurl multi
- * handle (connections and easy handles are reused across slices);
+ * handle (connections are reused across slices);
  * finished attempts are recorded in batches too. Database work per batch
  * is a fixed number of statements, whatever the batch's size: batches
  * larger than the transfers in flight spread each statement's wait for a
@@ -75,8 +75,6 @@ typedef struct {
         const char *token;
         apr_time_t until;
     } batch;
-    CURL **spare;                       /* easy handles for reuse */
-    int spares;
     apr_time_t next_sweep;
     const char *owner;                  /* lease owner: host:pid:nonce */
     apr_uint32_t batches;               /* leased so far: token suffix */
@@ -191,13 +189,7 @@ static void transfer_free(transfer_t *t)
     }
     if (t->easy) {
         curl_multi_remove_handle(dlv->multi, t->easy);
-        if (dlv->spares < dlv->cfg->wh_concurrency) {
-            curl_easy_reset(t->easy);
-            dlv->spare[dlv->spares++] = t->easy;
-        }
-        else {
-            curl_easy_cleanup(t->easy);
-        }
+        curl_easy_cleanup(t->easy);
     }
     curl_slist_free_all(t->headers);
     apr_pool_destroy(t->pool);
@@ -207,7 +199,7 @@ static CURL *easy_for(transfer_t *t)
 {
     const leads_srv_cfg_t *cfg = dlv->cfg;
     long timeout = (long)apr_time_as_msec(cfg->wh_timeout);
-    CURL *e = dlv->spares > 0 ? dlv->spare[--dlv->spares] : curl_easy_init();
+    CURL *e = curl_easy_init();
 
     if (!e) {
         return NULL;
@@ -518,8 +510,6 @@ static void deliverer_start(server_rec *s)
     dlv->s = s;
     dlv->cfg = ap_get_module_config(s->module_config, &leads_module);
     dlv->multi = curl_multi_init();
-    dlv->spare = apr_pcalloc(pool, sizeof(CURL *)
-                                   * (apr_size_t)dlv->cfg->wh_concurrency);
     curl_multi_setopt(dlv->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
                       (long)dlv->cfg->wh_concurrency);
     if (apr_gethostname(host, sizeof(host), pool) != APR_SUCCESS) {
@@ -544,9 +534,6 @@ static void deliverer_stop(void)
     }
     while (dlv->transfers) {
         transfer_free(dlv->transfers);
-    }
-    while (dlv->spares > 0) {
-        curl_easy_cleanup(dlv->spare[--dlv->spares]);
     }
     curl_multi_cleanup(dlv->multi);
     leads_shm_stats_add(0, 0, 0, 0, 0);
