@@ -418,18 +418,19 @@ static int woken(void)
 static void start_more(slice_db_t *sd, apr_time_t now)
 {
     int max = dlv->cfg->wh_concurrency;
-    int free_slots = max - dlv->in_flight;
-    int batch = free_slots + (LEASE_WAVES - 1) * max;
     apr_time_t until = now + 2 * dlv->cfg->wh_timeout + LEASE_SLACK;
     apr_array_header_t *items;
     apr_pool_t *bp;
     const char *token;
     leads_db_t *db;
+    int free_slots, batch;
 
     if (woken()) {
         dlv->next_sweep = now;
     }
     start_queued(now);
+    free_slots = max - dlv->in_flight;
+    batch = free_slots + (LEASE_WAVES - 1) * max;
     if (queued() > 0 || now < dlv->next_sweep || free_slots <= 0
         || (dlv->in_flight > 0 && free_slots * 2 < max)
         || !(db = slice_db(sd))) {

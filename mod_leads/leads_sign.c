@@ -77,7 +77,7 @@ static apr_status_t whsec_key(apr_pool_t *p, const char *secret,
 
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
 /* OpenSSL 3 looks an algorithm up in its provider store on every one-shot
- * call; fetched once, the HMAC costs a third as much. */
+ * call: the HMAC is fetched once instead. */
 static EVP_MAC *hmac_alg;
 
 void leads_sign_init(void)
@@ -101,7 +101,7 @@ static apr_status_t hmac_sha256(apr_pool_t *p, const void *key,
     int ok;
 
     (void)p;
-    params[0] = OSSL_PARAM_construct_utf8_string("digest", digest, 0);
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
     params[1] = OSSL_PARAM_construct_end();
     ok = ctx && EVP_MAC_init(ctx, key, keylen, params)
          && EVP_MAC_update(ctx, (const unsigned char *)prefix, strlen(prefix))

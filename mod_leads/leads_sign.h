@@ -16,15 +16,15 @@
 #include <apr_pools.h>
 
 #define LEADS_WHSEC_PREFIX       "whsec_"
-/* Looks the HMAC up once, before threads start (mod_leads' post_config);
- * without it each signature looks it up for itself. */
-void leads_sign_init(void);
-
 /* Random bytes in a new secret (SPEC: 24 or more). */
 #define LEADS_WHSEC_RANDOM_BYTES 24
 /* Decoded key sizes leads_whsec_check() accepts (Standard Webhooks). */
 #define LEADS_WHSEC_MIN_BYTES    24
 #define LEADS_WHSEC_MAX_BYTES    64
+
+/* Looks the HMAC up once, before threads start (mod_leads' post_config);
+ * without it each signature looks it up for itself. */
+void leads_sign_init(void);
 
 /* A new secret: "whsec_" + base64 of LEADS_WHSEC_RANDOM_BYTES bytes from
  * apr_generate_random_bytes(). */

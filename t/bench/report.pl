@@ -147,8 +147,9 @@ sub mod_leads_row {
         pending => $e->{pending_at_end}, drain => $e->{drain_ms} / 1000,
         secs => $secs, rss => $e->{rss_after_kb},
         cpu_httpd => $e->{cpu_httpd_ms}, cpu_pg => $e->{cpu_pg_ms},
-        cpu_recv => $e->{cpu_recv_ms}, cpu_dlv => $e->{cpu_deliverer_ms},
-        wall => $e->{t1} - $e->{t0},
+        cpu_recv => $e->{cpu_recv_ms}, wall => $e->{t1} - $e->{t0},
+        dlv_us => ($wrate && defined $e->{cpu_deliverer_ms})
+            ? 1000 * $e->{cpu_deliverer_ms} / ($wrate * ($e->{t1} - $e->{t0}) / 1000) : undef,
     };
 }
 
@@ -280,8 +281,7 @@ for my $c (@conns) {
         . " deliverer %s RT/delivery, its thread %s us CPU/delivery\n",
         $c, fmt($r->{wp50}, '%d'), fmt($r->{wp99}, '%d'), $r->{wn}, $r->{wrate} // 0,
         $r->{ok} / $r->{secs}, $r->{pending}, $r->{drain}, fmt($r->{rt_dlv}, '%.2f'),
-        fmt(($r->{wrate} && defined $r->{cpu_dlv})
-            ? 1000 * $r->{cpu_dlv} / ($r->{wrate} * $r->{wall} / 1000) : undef, '%d');
+        fmt($r->{dlv_us}, '%d');
 }
 if (my $e = env_of('probe')) {
     my ($p50, $p99, undef, $n) = webhooks_in($e->{t0}, $e->{t1});

@@ -252,23 +252,21 @@ cpu_ms() {
     perl -e '
         my ($httpd, $pg, $recv) = @ARGV;
         use POSIX (); my $hz = POSIX::sysconf(POSIX::_SC_CLK_TCK()) || 100;
-        sub st { open my $f, "<", "/proc/$_[0]/stat" or return (); my $s = <$f>;
+        # the fields after "(comm)" of a /proc stat file: a process or a thread
+        sub st { my $path = $_[0] =~ m{/} ? "$_[0]/stat" : "/proc/$_[0]/stat";
+                 open my $f, "<", $path or return (); my $s = <$f>;
                  $s =~ s/^.*\) //; return split / /, $s }
         sub own { my @x = st($_[0]); @x ? $x[11] + $x[12] : 0 }
         sub reaped { my @x = st($_[0]); @x ? $x[13] + $x[14] : 0 }
         sub kids { my @k; for (glob "/proc/[0-9]*") { my ($p) = m{(\d+)$};
                    my @x = st($p); push @k, $p if @x && $x[1] == $_[0] } @k }
-        sub thread { open my $f, "<", $_[0] or return (); my $s = <$f>;
-                     $s =~ s/^.*\) //; return split / /, $s }
         my $h = own($httpd); $h += own($_) for kids($httpd);
         my $g = own($pg) + reaped($pg); $g += own($_) for kids($pg);
         my $d = 0;
         for my $task (map { glob "/proc/$_/task/*" } kids($httpd)) {
             open my $c, "<", "$task/comm" or next;
             chomp(my $name = <$c> // "");
-            next unless $name eq "leads-watchdog";
-            my @x = thread("$task/stat");
-            $d += $x[11] + $x[12] if @x;
+            $d += own($task) if $name eq "leads-watchdog";
         }
         printf "%d %d %d %d\n", map { $_ * 1000 / $hz } $h, $g, own($recv), $d;
     ' "$HTTPD_PID" "$(head -n 1 "$PG_DATA/postmaster.pid")" "$RECV_PID"
