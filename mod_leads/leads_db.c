@@ -25,16 +25,14 @@ struct leads_db {
     const leads_dialect_t *dialect;
 };
 
-static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
 
 int leads_db_init(void)
 {
-    dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
     dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
     dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
-    return dbd_acquire && dbd_open && dbd_close;
+    return dbd_open && dbd_close;
 }
 
 apr_pool_t *leads_db_pool(const leads_db_t *db)
@@ -123,6 +121,13 @@ static apr_status_t sqlite_repair(leads_db_t *db)
         int nrows;
 
         apr_dbd_query(dbd->driver, dbd->handle, &nrows, "ROLLBACK");
+        if (!sqlite3_get_autocommit(conn)) {
+            /* still inside it: its uncommitted rows would read as stored */
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, db->s, LEADSLOGNO(00018)
+                         "a pooled connection is still inside a transaction "
+                         "that ROLLBACK could not end: answering 503");
+            return LEADS_DB_DOWN;
+        }
     }
     if (!conn || sqlite3_db_readonly(conn, "main") != 1) {
         return APR_SUCCESS;
@@ -179,6 +184,20 @@ static apr_status_t connection_setup(leads_db_t *db)
     return APR_SUCCESS;
 }
 
+/* A connection made fit for use: sqlite3 repaired, the dialect's
+ * settings applied. */
+static apr_status_t connection_ready(leads_db_t *db)
+{
+    if (db->dialect->native_sqlite3) {
+        apr_status_t rv = sqlite_repair(db);
+
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+    }
+    return connection_setup(db);
+}
+
 static apr_status_t wrap(apr_pool_t *p, request_rec *r, server_rec *s,
                          ap_dbd_t *dbd, leads_db_t **out)
 {
@@ -199,14 +218,7 @@ static apr_status_t wrap(apr_pool_t *p, request_rec *r, server_rec *s,
     db->dbd = dbd;
     db->dialect = dialect;
     *out = db;
-    if (db->dialect->native_sqlite3) {
-        apr_status_t rv = sqlite_repair(db);
-
-        if (rv != APR_SUCCESS) {
-            return rv;
-        }
-    }
-    return connection_setup(db);
+    return APR_SUCCESS;
 }
 
 /* mod_dbd checks a pooled connection before handing it out; one found
@@ -233,46 +245,40 @@ static ap_dbd_t *open_checked(apr_pool_t *p, server_rec *s)
     return dbd;
 }
 
-typedef struct {
-    server_rec *s;
-    ap_dbd_t *dbd;
-} held_t;
-
-static apr_status_t release_held(void *data)
+/* The request's connection goes back to the pool with the request:
+ * whichever it holds then (leads_db_reconnect() may have swapped it). */
+static apr_status_t release_request_db(void *data)
 {
-    held_t *h = data;
-
-    dbd_close(h->s, h->dbd);
+    leads_db_close(data);
     return APR_SUCCESS;
 }
 
+/* Taken with ap_dbd_open(), not ap_dbd_acquire(): the request must be able
+ * to give its connection back before it takes another. */
 apr_status_t leads_db_acquire(request_rec *r, leads_db_t **out)
 {
     ap_dbd_t *dbd;
+    apr_status_t rv;
 
-    if (!dbd_acquire) {
+    if (!dbd_open) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, LEADSLOGNO(00010)
                       "mod_dbd is not loaded: add LoadModule dbd_module");
         return LEADS_DB_DOWN;
     }
-    dbd = dbd_acquire(r);
-    if (!dbd && (dbd = open_checked(r->pool, r->server)) != NULL) {
-        /* ap_dbd_acquire() remembers its NULL for the request: this one
-         * is the request's own, given back with it */
-        held_t *h = apr_palloc(r->pool, sizeof(*h));
-
-        h->s = r->server;
-        h->dbd = dbd;
-        apr_pool_cleanup_register(r->pool, h, release_held,
-                                  apr_pool_cleanup_null);
-    }
-    if (!dbd) {
+    if (!(dbd = open_checked(r->pool, r->server))) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, LEADSLOGNO(00011)
                       "no database connection from mod_dbd (check DBDriver, "
                       "DBDParams and that the database is up)");
         return LEADS_DB_DOWN;
     }
-    return wrap(r->pool, r, r->server, dbd, out);
+    rv = wrap(r->pool, r, r->server, dbd, out);
+    if (rv != APR_SUCCESS) {
+        dbd_close(r->server, dbd);
+        return rv;
+    }
+    apr_pool_cleanup_register(r->pool, *out, release_request_db,
+                              apr_pool_cleanup_null);
+    return connection_ready(*out);
 }
 
 apr_status_t leads_db_open(apr_pool_t *p, server_rec *s, leads_db_t **out)
@@ -286,15 +292,33 @@ apr_status_t leads_db_open(apr_pool_t *p, server_rec *s, leads_db_t **out)
     rv = wrap(p, NULL, s, dbd, out);
     if (rv != APR_SUCCESS) {
         dbd_close(s, dbd);
+        return rv;
+    }
+    rv = connection_ready(*out);
+    if (rv != APR_SUCCESS) {
+        leads_db_close(*out);
     }
     return rv;
 }
 
 void leads_db_close(leads_db_t *db)
 {
-    if (db && dbd_close) {
+    if (db && db->dbd && dbd_close) {
         dbd_close(db->s, db->dbd);
+        db->dbd = NULL;
     }
+}
+
+/* Back to the pool first, then another: a thread that held one connection
+ * while it waited for a second could wait for ever, with every connection
+ * held by threads waiting likewise (mod_dbd's pool has no wait timeout). */
+apr_status_t leads_db_reconnect(leads_db_t *db)
+{
+    leads_db_close(db);
+    if (!(db->dbd = open_checked(db->pool, db->s))) {
+        return LEADS_DB_DOWN;
+    }
+    return connection_ready(db);
 }
 
 const char *leads_db_time(const leads_db_t *db, apr_time_t t)
@@ -332,6 +356,9 @@ static apr_status_t prepared(leads_db_t *db, leads_sql_e which,
     apr_time_t give_up;
     int rc;
 
+    if (!db->dbd) {
+        return LEADS_DB_DOWN;           /* a reconnect found none */
+    }
     *stmt = apr_hash_get(db->dbd->prepared, label, APR_HASH_KEY_STRING);
     if (*stmt) {
         return APR_SUCCESS;
@@ -416,8 +443,12 @@ apr_status_t leads_db_query(leads_db_t *db, leads_sql_e which, int nargs,
 
 apr_status_t leads_db_exec(leads_db_t *db, const char *sql)
 {
-    int nrows, rc = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, sql);
+    int nrows, rc;
 
+    if (!db->dbd) {
+        return LEADS_DB_DOWN;
+    }
+    rc = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, sql);
     return rc ? failure(db, sql, rc) : APR_SUCCESS;
 }
 
@@ -429,6 +460,9 @@ apr_status_t leads_db_begin(leads_db_t *db)
     apr_time_t give_up = apr_time_now() + BUSY_WAIT;
     int nrows, rc;
 
+    if (!db->dbd) {
+        return LEADS_DB_DOWN;
+    }
     for (;;) {
         rc = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows,
                            db->dialect->begin);
@@ -451,7 +485,10 @@ void leads_db_rollback(leads_db_t *db)
 {
     int nrows;
 
-    apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, "ROLLBACK");
+    if (db->dbd) {
+        apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows,
+                      "ROLLBACK");
+    }
 }
 
 apr_dbd_row_t *leads_db_row(leads_db_t *db, apr_dbd_results_t *res, int *n)

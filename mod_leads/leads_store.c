@@ -437,17 +437,14 @@ static apr_status_t exists_work(leads_db_t *db, void *baton)
 
 /* After a write whose answer was lost (the connection died at COMMIT, or
  * a retry found its own rows): did it commit? The lead's id was chosen
- * before, so look, on another connection (the request's may be the one
- * that died). APR_SUCCESS: it is stored. */
+ * before, so look, on a fresh connection (the request's may be the one
+ * that died; it goes back to the pool first). APR_SUCCESS: it is stored. */
 static apr_status_t lead_stored(leads_db_t *db, const char *id)
 {
-    leads_db_t *other;
-    apr_status_t rv = leads_db_open(leads_db_pool(db), leads_db_server(db),
-                                    &other);
+    apr_status_t rv = leads_db_reconnect(db);
 
     if (rv == APR_SUCCESS) {
-        rv = leads_db_run(other, exists_work, (void *)id);
-        leads_db_close(other);
+        rv = leads_db_run(db, exists_work, (void *)id);
     }
     return rv;
 }

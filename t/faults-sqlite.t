@@ -229,8 +229,11 @@ subtest 'database read-only before the first request -> 503; writable again -> 2
     read_only_ok(0);
 };
 
-subtest 'disk full under the database -> 503 unavailable; space freed -> 201, no restart' => sub {
-    my $site = LeadsTest->site(backend => 'sqlite3', conf => $CONF, no_start => 1);
+# The database's directory on a 16 MB tmpfs, filled up while httpd serves;
+# $conf: the site's directives.
+sub disk_full_ok {
+    my ($conf) = @_;
+    my $site = LeadsTest->site(backend => 'sqlite3', conf => $conf, no_start => 1);
     push @sites, $site;
     my $dir = dirname($site->params);
 
@@ -279,6 +282,19 @@ subtest 'disk full under the database -> 503 unavailable; space freed -> 201, no
     nothing_partial_ok($site, $p->{firm}, $created, $rcv, 'disk full');
     survived_ok($site, 'disk full');
     $site->stop;
+}
+
+subtest 'disk full under the database -> 503 unavailable; space freed -> 201, no restart' => sub {
+    disk_full_ok($CONF);
+};
+
+# A create whose COMMIT fails looks on another connection whether the lead
+# was stored after all.  With one connection per child and one child, the
+# request has to give its own back first: holding it while it waited for a
+# second, it would wait for ever, and the child's other requests with it.
+subtest 'disk full, one connection per child: every create is still answered' => sub {
+    disk_full_ok([ @$CONF, 'DBDMax 1', 'DBDKeep 1', 'StartServers 1', 'ServerLimit 1',
+                   'MaxRequestWorkers 8' ]);
 };
 
 done_testing;
