@@ -83,13 +83,16 @@ typedef struct {
 
 static deliverer_t *dlv;
 
+/* The thread the deliverer runs on: only it may touch the state. */
+static apr_os_thread_t deliverer_thread;
+
 /* The slice's database connection, opened at its first use: an idle
- * deliverer holds none. NULL while the database is away or the child is
- * exiting; in-flight transfers still finish then. */
+ * deliverer holds none. NULL while the database is away; in-flight
+ * transfers still finish then. */
 typedef struct {
     apr_pool_t *pool;
     leads_db_t *db;
-    int entered, tried;
+    int tried;
     apr_array_header_t *results;        /* finished, not yet recorded */
 } slice_db_t;
 
@@ -127,7 +130,7 @@ static curl_socket_t open_guarded(void *clientp, curlsocktype purpose,
                                                   addr->addrlen));
         return CURL_SOCKET_BAD;
     }
-    return socket(addr->family, addr->socktype, addr->protocol);
+    return socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
 }
 
 /* The receiver's answer is not used; read it away up to a cap. */
@@ -140,13 +143,27 @@ static size_t discard_body(char *data, size_t size, size_t nmemb, void *ud)
     return t->received > RESPONSE_CAP ? 0 : size * nmemb;
 }
 
+/* One more header; on failure the list is freed and NULL returned (a
+ * request must not leave with some of its signatures missing). */
+static struct curl_slist *add_header(struct curl_slist *h, const char *line)
+{
+    struct curl_slist *more = curl_slist_append(h, line);
+
+    if (!more) {
+        curl_slist_free_all(h);
+    }
+    return more;
+}
+
 static struct curl_slist *signed_headers(transfer_t *t, apr_time_t now)
 {
     apr_pool_t *p = t->pool;
     apr_size_t len = strlen(t->item.body);
     apr_int64_t secs = apr_time_sec(now);
     const char *lawfficient, *standard;
+    const char *lines[6];
     struct curl_slist *h = NULL;
+    int i;
 
     if (leads_sign_lawfficient(p, t->item.secret, secs, t->item.body, len,
                                &lawfficient) != APR_SUCCESS
@@ -154,16 +171,17 @@ static struct curl_slist *signed_headers(transfer_t *t, apr_time_t now)
                                t->item.body, len, &standard) != APR_SUCCESS) {
         return NULL;
     }
-    h = curl_slist_append(h, "Content-Type: application/json");
-    h = curl_slist_append(h, "Expect:");
-    h = curl_slist_append(h, apr_pstrcat(p, "Lawfficient-Signature: ",
-                                         lawfficient, NULL));
-    h = curl_slist_append(h, apr_pstrcat(p, "webhook-id: ", t->item.event_id,
-                                         NULL));
-    h = curl_slist_append(h, apr_psprintf(p, "webhook-timestamp: %"
-                                          APR_INT64_T_FMT, secs));
-    h = curl_slist_append(h, apr_pstrcat(p, "webhook-signature: ", standard,
-                                         NULL));
+    lines[0] = "Content-Type: application/json";
+    lines[1] = "Expect:";
+    lines[2] = apr_pstrcat(p, "Lawfficient-Signature: ", lawfficient, NULL);
+    lines[3] = apr_pstrcat(p, "webhook-id: ", t->item.event_id, NULL);
+    lines[4] = apr_psprintf(p, "webhook-timestamp: %" APR_INT64_T_FMT, secs);
+    lines[5] = apr_pstrcat(p, "webhook-signature: ", standard, NULL);
+    for (i = 0; i < (int)(sizeof(lines) / sizeof(lines[0])); i++) {
+        if (!(h = add_header(h, lines[i]))) {
+            return NULL;
+        }
+    }
     return h;
 }
 
@@ -349,21 +367,11 @@ static leads_db_t *slice_db(slice_db_t *sd)
 {
     if (!sd->tried) {
         sd->tried = 1;
-        sd->entered = leads_maint_db_enter();
-        if (!sd->entered
-            || leads_db_open(sd->pool, dlv->s, &sd->db) != APR_SUCCESS) {
+        if (leads_db_open(sd->pool, dlv->s, &sd->db) != APR_SUCCESS) {
             sd->db = NULL;
         }
     }
     return sd->db;
-}
-
-static void slice_db_done(slice_db_t *sd)
-{
-    leads_db_close(sd->db);
-    if (sd->entered) {
-        leads_maint_db_leave();
-    }
 }
 
 static void collect_finished(slice_db_t *sd)
@@ -469,9 +477,12 @@ static int child_stopping(void)
 static void deliverer_slice(apr_pool_t *pool)
 {
     apr_time_t deadline = apr_time_now() + DELIVER_SLICE;
-    slice_db_t sd = { pool, NULL, 0, 0, NULL };
+    slice_db_t sd = { pool, NULL, 0, NULL };
     int running;
 
+    if (!leads_maint_enter()) {
+        return;                         /* the child is exiting */
+    }
     sd.results = apr_array_make(pool, 32, sizeof(leads_outbox_result_t));
     do {
         start_more(&sd, apr_time_now());
@@ -487,10 +498,11 @@ static void deliverer_slice(apr_pool_t *pool)
         }
     } while (apr_time_now() < deadline && !child_stopping());
     record_results(&sd);
-    slice_db_done(&sd);
+    leads_db_close(sd.db);
     leads_shm_stats_add(dlv->delivered, dlv->retried, dlv->failed,
                         dlv->in_flight, queued());
     dlv->delivered = dlv->retried = dlv->failed = 0;
+    leads_maint_leave();
 }
 
 static void deliverer_start(server_rec *s)
@@ -504,8 +516,10 @@ static void deliverer_start(server_rec *s)
      * workers (the bench reads its CPU time that way). */
     pthread_setname_np(pthread_self(), "leads-watchdog");
 #endif
-    apr_pool_create(&pool, NULL);
+    /* unmanaged: no pool destroyed by another thread takes it along */
+    apr_pool_create_unmanaged_ex(&pool, NULL, NULL);
     apr_pool_tag(pool, "leads_deliverer");
+    deliverer_thread = apr_os_thread_current();
     dlv = apr_pcalloc(pool, sizeof(*dlv));
     dlv->pool = pool;
     dlv->s = s;
@@ -527,19 +541,25 @@ static void deliverer_start(server_rec *s)
 }
 
 /* In-flight transfers are abandoned: their leases expire and the next
- * deliverer sends them again. */
+ * deliverer sends them again. Then the thread parks: see
+ * leads_maint_park(). */
 static void deliverer_stop(void)
 {
-    if (!dlv) {
-        return;
+    if (!dlv || !apr_os_thread_equal(deliverer_thread,
+                                     apr_os_thread_current())) {
+        return;                         /* another thread's call */
     }
-    while (dlv->transfers) {
-        transfer_free(dlv->transfers);
+    if (leads_maint_enter()) {
+        while (dlv->transfers) {
+            transfer_free(dlv->transfers);
+        }
+        curl_multi_cleanup(dlv->multi);
+        leads_shm_stats_add(0, 0, 0, 0, 0);
+        apr_pool_destroy(dlv->pool);
+        dlv = NULL;
+        leads_maint_leave();
     }
-    curl_multi_cleanup(dlv->multi);
-    leads_shm_stats_add(0, 0, 0, 0, 0);
-    apr_pool_destroy(dlv->pool);
-    dlv = NULL;
+    leads_maint_park();
 }
 
 apr_status_t leads_deliver_watchdog(int state, void *data, apr_pool_t *pool)

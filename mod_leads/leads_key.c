@@ -57,12 +57,22 @@ void leads_key_init(void)
     }
 }
 
+void leads_key_release(void)
+{
+    EVP_MD_free(sha256_alg);
+    sha256_alg = NULL;
+}
+
 static const EVP_MD *sha256(void)
 {
     return sha256_alg ? sha256_alg : EVP_sha256();
 }
 #else
 void leads_key_init(void)
+{
+}
+
+void leads_key_release(void)
 {
 }
 

@@ -13,8 +13,10 @@ apr_status_t leads_key_generate(apr_pool_t *p, const char *prefix,
                                 const char **key);
 
 /* Looks SHA-256 up once, before threads start (mod_leads' post_config);
- * without it each hash looks it up for itself. */
+ * without it each hash looks it up for itself. leads_key_release() lets
+ * it go (the configuration's end: a restart loads the module anew). */
 void leads_key_init(void);
+void leads_key_release(void);
 
 /* Lowercase hex SHA-256 of `len` bytes (OpenSSL libcrypto). */
 const char *leads_sha256_hex(apr_pool_t *p, const void *data, apr_size_t len);

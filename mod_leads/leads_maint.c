@@ -4,6 +4,7 @@
  * mod_proxy_hcheck registers the same way. */
 #include "httpd.h"
 #include "apr_thread_mutex.h"
+#include "http_core.h"
 #include "http_log.h"
 #include "mod_watchdog.h"
 
@@ -18,12 +19,16 @@ APLOG_USE_MODULE(leads);
 #define PURGE_INTERVAL      apr_time_from_sec(60)
 #define PURGE_MAX_BATCHES   10          /* x 1000 rows per round */
 
-/* mod_watchdog's thread outlives the child's pool, where mod_dbd keeps its
- * connection pool: destroying that under a connection in use aborts the
- * child (apr_reslist's assertion). A pre-cleanup of pchild, which runs
- * before its subpools go, takes this lock for good. */
-static apr_thread_mutex_t *db_lock;
+/* mod_watchdog's thread outlives the child's pool and is never joined: the
+ * child exits while it runs. Destroying mod_dbd's connection pool under a
+ * connection in use aborts the child (apr_reslist's assertion), and
+ * libraries torn down by exit() (OpenSSL's atexit cleanup) must not be in
+ * use on this thread then. So every callback runs under busy_lock, and a
+ * pre-cleanup of pchild, which runs before its subpools go, takes it for
+ * good; the thread, told to stop, parks instead of ending. */
+static apr_thread_mutex_t *busy_lock;
 static volatile int child_exiting;
+static int one_process;
 
 static APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *wd_get_instance;
 static APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *wd_register;
@@ -32,37 +37,51 @@ static apr_status_t maint_child_exit(void *unused)
 {
     (void)unused;
     child_exiting = 1;
-    if (db_lock) {
-        apr_thread_mutex_lock(db_lock);     /* never released */
+    if (busy_lock) {
+        apr_thread_mutex_lock(busy_lock);   /* never released */
     }
     return APR_SUCCESS;
 }
 
 void leads_maint_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    if (apr_thread_mutex_create(&db_lock, APR_THREAD_MUTEX_DEFAULT,
+    if (apr_thread_mutex_create(&busy_lock, APR_THREAD_MUTEX_DEFAULT,
                                 s->process->pool) != APR_SUCCESS) {
-        db_lock = NULL;
+        busy_lock = NULL;
     }
     apr_pool_pre_cleanup_register(pchild, NULL, maint_child_exit);
 }
 
-int leads_maint_db_enter(void)
+int leads_maint_enter(void)
 {
-    if (child_exiting || !db_lock) {
+    if (child_exiting || !busy_lock) {
         return 0;
     }
-    apr_thread_mutex_lock(db_lock);
+    apr_thread_mutex_lock(busy_lock);
     if (child_exiting) {
-        apr_thread_mutex_unlock(db_lock);
+        apr_thread_mutex_unlock(busy_lock);
         return 0;
     }
     return 1;
 }
 
-void leads_maint_db_leave(void)
+void leads_maint_leave(void)
 {
-    apr_thread_mutex_unlock(db_lock);
+    apr_thread_mutex_unlock(busy_lock);
+}
+
+/* Ending, the thread would run its thread-local destructors (OpenSSL's
+ * among them) while the main thread's exit() runs the same libraries'
+ * global cleanup. No one joins it in a child: the child's exit ends it.
+ * In one-process mode (-X) httpd's exit joins mod_watchdog's threads. */
+void leads_maint_park(void)
+{
+    if (one_process) {
+        return;
+    }
+    for (;;) {
+        apr_sleep(apr_time_from_sec(3600));
+    }
 }
 
 /* Purge with the main server's database; `pool` is cleared after each
@@ -73,12 +92,12 @@ static void purge_idempotency(server_rec *s, apr_pool_t *pool)
     apr_status_t rv;
     int batch, purged = 0, total = 0;
 
-    if (!leads_maint_db_enter()) {
+    if (!leads_maint_enter()) {
         return;
     }
     rv = leads_db_open(pool, s, &db);
     if (rv != APR_SUCCESS) {
-        leads_maint_db_leave();
+        leads_maint_leave();
         ap_log_error(APLOG_MARK, APLOG_DEBUG, rv, s, LEADSLOGNO(00050)
                      "maintenance: no database connection, purge skipped");
         return;
@@ -94,7 +113,7 @@ static void purge_idempotency(server_rec *s, apr_pool_t *pool)
         }
     }
     leads_db_close(db);
-    leads_maint_db_leave();
+    leads_maint_leave();
     if (total > 0) {
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, LEADSLOGNO(00051)
                      "maintenance: purged %d expired Idempotency-Key records",
@@ -118,6 +137,8 @@ int leads_maint_post_config(apr_pool_t *pconf, server_rec *s)
     ap_watchdog_t *wd;
     apr_status_t rv;
 
+    one_process = ap_exists_config_define("ONE_PROCESS")
+                  || ap_exists_config_define("DEBUG");
     wd_get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
     wd_register = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
     if (!wd_get_instance || !wd_register) {

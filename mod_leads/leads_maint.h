@@ -12,13 +12,17 @@
 int leads_maint_post_config(apr_pool_t *pconf, server_rec *s);
 
 /* child_init, after mod_dbd's: make the child's exit wait for the
- * watchdog thread to give back its database connection. */
+ * watchdog thread to finish the callback it is in, and keep it out after. */
 void leads_maint_child_init(apr_pool_t *pchild, server_rec *s);
 
-/* Around every database use on the watchdog thread: 0 when the child is
- * exiting (no database any more), else 1, and leads_maint_db_leave()
+/* Around every callback's work on the watchdog thread: 0 when the child is
+ * exiting (nothing may run any more), else 1, and leads_maint_leave()
  * must follow. */
-int leads_maint_db_enter(void);
-void leads_maint_db_leave(void);
+int leads_maint_enter(void);
+void leads_maint_leave(void);
+
+/* The watchdog thread, told to stop: does not return while the child
+ * exits (see leads_maint.c), except in one-process mode. */
+void leads_maint_park(void);
 
 #endif

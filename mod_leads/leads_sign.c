@@ -87,6 +87,12 @@ void leads_sign_init(void)
     }
 }
 
+void leads_sign_release(void)
+{
+    EVP_MAC_free(hmac_alg);
+    hmac_alg = NULL;
+}
+
 /* HMAC-SHA256 over `prefix` followed by `len` bytes of `body`. */
 static apr_status_t hmac_sha256(apr_pool_t *p, const void *key,
                                 apr_size_t keylen, const char *prefix,
@@ -117,6 +123,10 @@ static apr_status_t hmac_sha256(apr_pool_t *p, const void *key,
 }
 #else
 void leads_sign_init(void)
+{
+}
+
+void leads_sign_release(void)
 {
 }
 

@@ -23,8 +23,10 @@
 #define LEADS_WHSEC_MAX_BYTES    64
 
 /* Looks the HMAC up once, before threads start (mod_leads' post_config);
- * without it each signature looks it up for itself. */
+ * without it each signature looks it up for itself. leads_sign_release()
+ * lets it go (the configuration's end: a restart loads the module anew). */
 void leads_sign_init(void);
+void leads_sign_release(void);
 
 /* A new secret: "whsec_" + base64 of LEADS_WHSEC_RANDOM_BYTES bytes from
  * apr_generate_random_bytes(). */

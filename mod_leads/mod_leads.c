@@ -31,6 +31,16 @@ static int leads_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     return leads_shm_pre_config(pconf);
 }
 
+/* The configuration's end (a restart unloads the module): the algorithms
+ * looked up for it go with it. */
+static apr_status_t release_algorithms(void *unused)
+{
+    (void)unused;
+    leads_key_release();
+    leads_sign_release();
+    return APR_SUCCESS;
+}
+
 static int leads_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                              apr_pool_t *ptemp, server_rec *s)
 {
@@ -42,6 +52,8 @@ static int leads_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     }
     leads_key_init();
     leads_sign_init();
+    apr_pool_cleanup_register(pconf, NULL, release_algorithms,
+                              apr_pool_cleanup_null);
     if (!leads_db_init()) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, LEADSLOGNO(00005)
                      "mod_dbd is not loaded: every request will get 503 "

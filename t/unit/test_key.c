@@ -93,6 +93,8 @@ int main(void)
     test_sha256(p);
     leads_key_init();                   /* the fetched digest: the same */
     test_sha256(p);
+    leads_key_release();                /* let go: looked up per call again */
+    test_sha256(p);
     test_last4(p);
     test_bearer(p);
     apr_pool_destroy(p);

@@ -169,6 +169,8 @@ int main(void)
     leads_sign_init();                  /* the fetched HMAC: the same */
     test_standard_webhooks(p);
     test_lawfficient(p);
+    leads_sign_release();               /* let go: looked up per call again */
+    test_standard_webhooks(p);
     test_bad_secrets(p);
     test_check();
     test_generate(p);
