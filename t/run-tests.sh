@@ -161,7 +161,15 @@ PROVE_PID=
 set -e
 if [ "${SANITIZE:-0}" = 1 ] && [ -n "$(ls -A "$TMP/sanitizer" 2>/dev/null)" ]; then
     echo "run-tests.sh: sanitizer reports:" >&2
-    head -n 60 "$TMP"/sanitizer/* >&2
+    head -n 200 "$TMP"/sanitizer/* >&2
+    # Last, for a log read from its end: each report's error and the first
+    # frames of its stacks (the access, then where it was freed/allocated).
+    echo "run-tests.sh: sanitizer reports in short:" >&2
+    for f in "$TMP"/sanitizer/*; do
+        grep -m1 -E 'ERROR|runtime error' "$f"
+        grep -E '^ +#[0-9]+ ' "$f" | head -n 16 |
+            sed -E 's/^ +(#[0-9]+) 0x[0-9a-f]+ in /\1 /'
+    done >&2
     rc=1
 fi
 exit $rc
