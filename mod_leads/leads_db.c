@@ -198,29 +198,6 @@ static apr_status_t connection_ready(leads_db_t *db)
     return connection_setup(db);
 }
 
-static apr_status_t wrap(apr_pool_t *p, request_rec *r, server_rec *s,
-                         ap_dbd_t *dbd, leads_db_t **out)
-{
-    leads_db_t *db;
-    const char *driver = apr_dbd_name(dbd->driver);
-    const leads_dialect_t *dialect = leads_dialect_for(driver);
-
-    if (!dialect) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, LEADSLOGNO(00012)
-                     "DBDriver %s is not supported (use pgsql, mysql or "
-                     "sqlite3)", driver);
-        return LEADS_DB_DOWN;
-    }
-    db = apr_pcalloc(p, sizeof(*db));
-    db->r = r;
-    db->s = s;
-    db->pool = p;
-    db->dbd = dbd;
-    db->dialect = dialect;
-    *out = db;
-    return APR_SUCCESS;
-}
-
 /* mod_dbd checks a pooled connection before handing it out; one found
  * dead (the database restarted since) is dropped and NULL returned. After
  * a restart a pool may hold several, so try again while tries fail fast:
@@ -245,6 +222,44 @@ static ap_dbd_t *open_checked(apr_pool_t *p, server_rec *s)
     return dbd;
 }
 
+static leads_db_t *db_new(apr_pool_t *p, request_rec *r, server_rec *s)
+{
+    leads_db_t *db = apr_pcalloc(p, sizeof(*db));
+
+    db->r = r;
+    db->s = s;
+    db->pool = p;
+    return db;
+}
+
+/* A connection from mod_dbd's pool into db, made fit for use. The one
+ * place connections are taken: a request, the watchdog and a reconnect
+ * alike. */
+static apr_status_t take(leads_db_t *db)
+{
+    ap_dbd_t *dbd = open_checked(db->pool, db->s);
+    const char *driver;
+
+    if (!dbd) {
+        if (db->r) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, LEADSLOGNO(00011)
+                          "no database connection from mod_dbd (check "
+                          "DBDriver, DBDParams and that the database is up)");
+        }
+        return LEADS_DB_DOWN;
+    }
+    driver = apr_dbd_name(dbd->driver);
+    if (!(db->dialect = leads_dialect_for(driver))) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, db->s, LEADSLOGNO(00012)
+                     "DBDriver %s is not supported (use pgsql, mysql or "
+                     "sqlite3)", driver);
+        dbd_close(db->s, dbd);
+        return LEADS_DB_DOWN;
+    }
+    db->dbd = dbd;
+    return connection_ready(db);
+}
+
 /* The request's connection goes back to the pool with the request:
  * whichever it holds then (leads_db_reconnect() may have swapped it). */
 static apr_status_t release_request_db(void *data)
@@ -257,44 +272,26 @@ static apr_status_t release_request_db(void *data)
  * to give its connection back before it takes another. */
 apr_status_t leads_db_acquire(request_rec *r, leads_db_t **out)
 {
-    ap_dbd_t *dbd;
-    apr_status_t rv;
-
     if (!dbd_open) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, LEADSLOGNO(00010)
                       "mod_dbd is not loaded: add LoadModule dbd_module");
         return LEADS_DB_DOWN;
     }
-    if (!(dbd = open_checked(r->pool, r->server))) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, LEADSLOGNO(00011)
-                      "no database connection from mod_dbd (check DBDriver, "
-                      "DBDParams and that the database is up)");
-        return LEADS_DB_DOWN;
-    }
-    rv = wrap(r->pool, r, r->server, dbd, out);
-    if (rv != APR_SUCCESS) {
-        dbd_close(r->server, dbd);
-        return rv;
-    }
+    *out = db_new(r->pool, r, r->server);
     apr_pool_cleanup_register(r->pool, *out, release_request_db,
                               apr_pool_cleanup_null);
-    return connection_ready(*out);
+    return take(*out);
 }
 
 apr_status_t leads_db_open(apr_pool_t *p, server_rec *s, leads_db_t **out)
 {
-    ap_dbd_t *dbd;
     apr_status_t rv;
 
-    if (!dbd_open || !(dbd = open_checked(p, s))) {
+    if (!dbd_open) {
         return LEADS_DB_DOWN;
     }
-    rv = wrap(p, NULL, s, dbd, out);
-    if (rv != APR_SUCCESS) {
-        dbd_close(s, dbd);
-        return rv;
-    }
-    rv = connection_ready(*out);
+    *out = db_new(p, NULL, s);
+    rv = take(*out);
     if (rv != APR_SUCCESS) {
         leads_db_close(*out);
     }
@@ -315,10 +312,7 @@ void leads_db_close(leads_db_t *db)
 apr_status_t leads_db_reconnect(leads_db_t *db)
 {
     leads_db_close(db);
-    if (!(db->dbd = open_checked(db->pool, db->s))) {
-        return LEADS_DB_DOWN;
-    }
-    return connection_ready(db);
+    return take(db);
 }
 
 const char *leads_db_time(const leads_db_t *db, apr_time_t t)
@@ -356,9 +350,6 @@ static apr_status_t prepared(leads_db_t *db, leads_sql_e which,
     apr_time_t give_up;
     int rc;
 
-    if (!db->dbd) {
-        return LEADS_DB_DOWN;           /* a reconnect found none */
-    }
     *stmt = apr_hash_get(db->dbd->prepared, label, APR_HASH_KEY_STRING);
     if (*stmt) {
         return APR_SUCCESS;
@@ -395,7 +386,12 @@ static void forget_statements(leads_db_t *db)
 
 apr_status_t leads_db_run(leads_db_t *db, leads_db_work_fn work, void *baton)
 {
-    apr_status_t rv = work(db, baton);
+    apr_status_t rv;
+
+    if (!db->dbd) {
+        return LEADS_DB_DOWN;           /* a reconnect found none */
+    }
+    rv = work(db, baton);
 
     if (rv == LEADS_DB_FAILED && db->dialect->stale_statements) {
         if (db->r) {
@@ -443,12 +439,8 @@ apr_status_t leads_db_query(leads_db_t *db, leads_sql_e which, int nargs,
 
 apr_status_t leads_db_exec(leads_db_t *db, const char *sql)
 {
-    int nrows, rc;
+    int nrows, rc = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, sql);
 
-    if (!db->dbd) {
-        return LEADS_DB_DOWN;
-    }
-    rc = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, sql);
     return rc ? failure(db, sql, rc) : APR_SUCCESS;
 }
 
@@ -460,9 +452,6 @@ apr_status_t leads_db_begin(leads_db_t *db)
     apr_time_t give_up = apr_time_now() + BUSY_WAIT;
     int nrows, rc;
 
-    if (!db->dbd) {
-        return LEADS_DB_DOWN;
-    }
     for (;;) {
         rc = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows,
                            db->dialect->begin);
@@ -485,10 +474,7 @@ void leads_db_rollback(leads_db_t *db)
 {
     int nrows;
 
-    if (db->dbd) {
-        apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows,
-                      "ROLLBACK");
-    }
+    apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, "ROLLBACK");
 }
 
 apr_dbd_row_t *leads_db_row(leads_db_t *db, apr_dbd_results_t *res, int *n)

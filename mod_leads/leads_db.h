@@ -34,8 +34,8 @@ apr_status_t leads_db_open(apr_pool_t *p, server_rec *s, leads_db_t **db);
 void leads_db_close(leads_db_t *db);
 
 /* Give the connection back to the pool, then take another (the one held
- * may be the one that died). On failure the db has none: every call on it
- * answers LEADS_DB_DOWN. */
+ * may be the one that died). On failure the db has none: leads_db_run()
+ * on it answers LEADS_DB_DOWN. */
 apr_status_t leads_db_reconnect(leads_db_t *db);
 
 apr_pool_t *leads_db_pool(const leads_db_t *db);

@@ -29,7 +29,6 @@
 #include "leads_config.h"
 #include "leads_db.h"
 #include "leads_deliver.h"
-#include "leads_maint.h"
 #include "leads_outbox.h"
 #include "leads_shm.h"
 #include "leads_sign.h"
@@ -480,9 +479,6 @@ static void deliverer_slice(apr_pool_t *pool)
     slice_db_t sd = { pool, NULL, 0, NULL };
     int running;
 
-    if (!leads_maint_enter()) {
-        return;                         /* the child is exiting */
-    }
     sd.results = apr_array_make(pool, 32, sizeof(leads_outbox_result_t));
     do {
         start_more(&sd, apr_time_now());
@@ -502,7 +498,6 @@ static void deliverer_slice(apr_pool_t *pool)
     leads_shm_stats_add(dlv->delivered, dlv->retried, dlv->failed,
                         dlv->in_flight, queued());
     dlv->delivered = dlv->retried = dlv->failed = 0;
-    leads_maint_leave();
 }
 
 static void deliverer_start(server_rec *s)
@@ -541,25 +536,20 @@ static void deliverer_start(server_rec *s)
 }
 
 /* In-flight transfers are abandoned: their leases expire and the next
- * deliverer sends them again. Then the thread parks: see
- * leads_maint_park(). */
+ * deliverer sends them again. */
 static void deliverer_stop(void)
 {
     if (!dlv || !apr_os_thread_equal(deliverer_thread,
                                      apr_os_thread_current())) {
         return;                         /* another thread's call */
     }
-    if (leads_maint_enter()) {
-        while (dlv->transfers) {
-            transfer_free(dlv->transfers);
-        }
-        curl_multi_cleanup(dlv->multi);
-        leads_shm_stats_add(0, 0, 0, 0, 0);
-        apr_pool_destroy(dlv->pool);
-        dlv = NULL;
-        leads_maint_leave();
+    while (dlv->transfers) {
+        transfer_free(dlv->transfers);
     }
-    leads_maint_park();
+    curl_multi_cleanup(dlv->multi);
+    leads_shm_stats_add(0, 0, 0, 0, 0);
+    apr_pool_destroy(dlv->pool);
+    dlv = NULL;
 }
 
 apr_status_t leads_deliver_watchdog(int state, void *data, apr_pool_t *pool)

@@ -8,7 +8,8 @@
 /* post_config, in the parent before any fork: libcurl's global setup. */
 apr_status_t leads_deliver_global_init(server_rec *s);
 
-/* The watchdog callback; `data` is the main server_rec. */
+/* The watchdog callback, called through leads_maint.c (under its lock);
+ * `data` is the main server_rec. */
 apr_status_t leads_deliver_watchdog(int state, void *data, apr_pool_t *pool);
 
 #endif

@@ -52,7 +52,7 @@ void leads_maint_child_init(apr_pool_t *pchild, server_rec *s)
     apr_pool_pre_cleanup_register(pchild, NULL, maint_child_exit);
 }
 
-int leads_maint_enter(void)
+static int maint_enter(void)
 {
     if (child_exiting || !busy_lock) {
         return 0;
@@ -65,7 +65,7 @@ int leads_maint_enter(void)
     return 1;
 }
 
-void leads_maint_leave(void)
+static void maint_leave(void)
 {
     apr_thread_mutex_unlock(busy_lock);
 }
@@ -74,7 +74,7 @@ void leads_maint_leave(void)
  * among them) while the main thread's exit() runs the same libraries'
  * global cleanup. No one joins it in a child: the child's exit ends it.
  * In one-process mode (-X) httpd's exit joins mod_watchdog's threads. */
-void leads_maint_park(void)
+static void maint_park(void)
 {
     if (one_process) {
         return;
@@ -92,12 +92,8 @@ static void purge_idempotency(server_rec *s, apr_pool_t *pool)
     apr_status_t rv;
     int batch, purged = 0, total = 0;
 
-    if (!leads_maint_enter()) {
-        return;
-    }
     rv = leads_db_open(pool, s, &db);
     if (rv != APR_SUCCESS) {
-        leads_maint_leave();
         ap_log_error(APLOG_MARK, APLOG_DEBUG, rv, s, LEADSLOGNO(00050)
                      "maintenance: no database connection, purge skipped");
         return;
@@ -113,7 +109,6 @@ static void purge_idempotency(server_rec *s, apr_pool_t *pool)
         }
     }
     leads_db_close(db);
-    leads_maint_leave();
     if (total > 0) {
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, LEADSLOGNO(00051)
                      "maintenance: purged %d expired Idempotency-Key records",
@@ -121,15 +116,42 @@ static void purge_idempotency(server_rec *s, apr_pool_t *pool)
     }
 }
 
-static apr_status_t maint_purge_cb(int state, void *data, apr_pool_t *pool)
+static apr_status_t purge_watchdog(int state, void *data, apr_pool_t *pool)
 {
-    server_rec *s = data;
-
     if (state == AP_WATCHDOG_STATE_RUNNING) {
-        purge_idempotency(s, pool);
+        purge_idempotency(data, pool);
+    }
+    return APR_SUCCESS;
+}
+
+/* Every callback's call, but the first (STARTING: before child_init has
+ * made busy_lock), under busy_lock, and none once the child is exiting;
+ * told to stop, the thread parks. */
+static apr_status_t guarded(ap_watchdog_callback_fn_t *fn, int state,
+                            void *data, apr_pool_t *pool)
+{
+    if (state == AP_WATCHDOG_STATE_STARTING) {
+        fn(state, data, pool);
+    }
+    else if (maint_enter()) {
+        fn(state, data, pool);
+        maint_leave();
+    }
+    if (state == AP_WATCHDOG_STATE_STOPPING) {
+        maint_park();
     }
     /* Anything but success would stop the callback for good. */
     return APR_SUCCESS;
+}
+
+static apr_status_t maint_purge_cb(int state, void *data, apr_pool_t *pool)
+{
+    return guarded(purge_watchdog, state, data, pool);
+}
+
+static apr_status_t maint_deliver_cb(int state, void *data, apr_pool_t *pool)
+{
+    return guarded(leads_deliver_watchdog, state, data, pool);
 }
 
 int leads_maint_post_config(apr_pool_t *pconf, server_rec *s)
@@ -156,7 +178,7 @@ int leads_maint_post_config(apr_pool_t *pconf, server_rec *s)
         rv = wd_register(wd, PURGE_INTERVAL, s, maint_purge_cb);
     }
     if (rv == APR_SUCCESS) {
-        rv = wd_register(wd, AP_WD_TM_SLICE, s, leads_deliver_watchdog);
+        rv = wd_register(wd, AP_WD_TM_SLICE, s, maint_deliver_cb);
     }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, LEADSLOGNO(00053)

@@ -15,14 +15,4 @@ int leads_maint_post_config(apr_pool_t *pconf, server_rec *s);
  * watchdog thread to finish the callback it is in, and keep it out after. */
 void leads_maint_child_init(apr_pool_t *pchild, server_rec *s);
 
-/* Around every callback's work on the watchdog thread: 0 when the child is
- * exiting (nothing may run any more), else 1, and leads_maint_leave()
- * must follow. */
-int leads_maint_enter(void);
-void leads_maint_leave(void);
-
-/* The watchdog thread, told to stop: does not return while the child
- * exits (see leads_maint.c), except in one-process mode. */
-void leads_maint_park(void);
-
 #endif
