@@ -31,13 +31,18 @@ deps:
 deps-test:
 	@sh scripts/apt-deps.sh $(DEPS_TEST)
 
-run: deps build
+# The build runs in a make started after the packages are in: nothing it
+# reads (apr-1-config, apxs, headers) is looked at before they exist.
+run: deps
+	@$(MAKE) --no-print-directory build
 	@PORT=$(PORT) sh scripts/run.sh
 
-test: deps-test build unit
+test: deps-test
+	@$(MAKE) --no-print-directory build unit
 	@SANITIZE=$(SANITIZE) sh t/run-tests.sh
 
-bench: deps-test build
+bench: deps-test
+	@$(MAKE) --no-print-directory build
 	@sh t/bench/run.sh
 
 install: build

@@ -30,7 +30,7 @@ MOD_SRC   := $(addprefix $(SRC)/, mod_leads.c leads_config.c leads_handler.c lea
                leads_idempotency.c leads_ingest.c \
                leads_respond.c leads_db.c leads_store.c leads_profile.c leads_shm.c \
                leads_maint.c leads_outbox.c leads_deliver.c leads_status.c \
-               leads_redact.c) \
+               leads_redact.c leads_conftree.c leads_db_gate.c) \
              $(CORE_SRC)
 
 CTL_SRC   := $(addprefix $(SRC)/, leadsctl.c leadsctl_db.c leadsctl_out.c leadsctl_firm.c leadsctl_key.c leadsctl_source.c leadsctl_webhook.c) $(CORE_SRC) \
@@ -41,9 +41,11 @@ SQL_FILES := $(sort $(wildcard sql/*/*.sql))
 MODULE    := $(SRC)/.libs/mod_leads.so
 LEADSCTL  := $(BUILD)/leadsctl
 
-APR_CFLAGS := $(shell $(APR_CONF) --cflags --cppflags --includes 2>/dev/null) \
+# Read when a recipe runs, not when make starts: on a fresh machine
+# `make deps` installs apr-1-config during this very make.
+APR_CFLAGS  = $(shell $(APR_CONF) --cflags --cppflags --includes 2>/dev/null) \
               $(shell $(APU_CONF) --includes 2>/dev/null)
-APR_LIBS   := $(shell $(APU_CONF) --link-ld --libs 2>/dev/null) \
+APR_LIBS    = $(shell $(APU_CONF) --link-ld --libs 2>/dev/null) \
               $(shell $(APR_CONF) --link-ld --libs 2>/dev/null)
 
 # A build with other SANITIZE flags is rebuilt, not reused.

@@ -37,8 +37,43 @@ int leads_check_content_type(leads_ctx_t *ctx)
                       : NULL);
 }
 
-/* Read the whole body, refusing it as soon as it passes the limit. */
-static int read_body(leads_ctx_t *ctx, char **buf, apr_size_t *len)
+/* A failure to read the body, kept until the key is known. */
+static int body_failed(leads_ctx_t *ctx, leads_err_e code, const char *msg)
+{
+    ctx->body_failed = 1;
+    ctx->body_err.code = code;
+    ctx->body_err.message = msg;
+    return 0;
+}
+
+/* Why ap_get_brigade() failed, as ap_map_http_request_error() sorts it: a
+ * filter that already answered (LimitRequestBody, bad chunking), a body
+ * too slow for mod_reqtimeout (408), one over a limit, or a client gone. */
+static int read_failed(leads_ctx_t *ctx, apr_status_t rv)
+{
+    request_rec *r = ctx->r;
+
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, LEADSLOGNO(00041)
+                  "cannot read the request body");
+    r->connection->keepalive = AP_CONN_CLOSE;
+    switch (ap_map_http_request_error(rv, HTTP_BAD_REQUEST)) {
+    case AP_FILTER_ERROR:
+        ctx->sent_by_httpd = AP_FILTER_ERROR;
+        return 1;
+    case HTTP_REQUEST_TIME_OUT:
+        return body_failed(ctx, LEADS_ERR_REQUEST_TIMEOUT, NULL);
+    case HTTP_REQUEST_ENTITY_TOO_LARGE:
+        return body_failed(ctx, LEADS_ERR_PAYLOAD_TOO_LARGE, NULL);
+    default:
+        return body_failed(ctx, LEADS_ERR_INVALID_JSON,
+                           "The request body could not be read.");
+    }
+}
+
+/* Read the whole body before any database work, stopping as soon as it
+ * passes the limit. Failures are kept for leads_parse_body(), except one
+ * a filter has already answered. */
+int leads_read_body(leads_ctx_t *ctx)
 {
     request_rec *r = ctx->r;
     apr_off_t max = ctx->cfg->max_body, total = 0;
@@ -53,7 +88,7 @@ static int read_body(leads_ctx_t *ctx, char **buf, apr_size_t *len)
 
         if (apr_strtoff(&n, cl, &end, 10) == APR_SUCCESS && *end == '\0'
             && n > max) {
-            return leads_fail(ctx, LEADS_ERR_PAYLOAD_TOO_LARGE, NULL);
+            return body_failed(ctx, LEADS_ERR_PAYLOAD_TOO_LARGE, NULL);
         }
     }
     ctx->body_read = 1;
@@ -65,10 +100,8 @@ static int read_body(leads_ctx_t *ctx, char **buf, apr_size_t *len)
         rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
                             APR_BLOCK_READ, HUGE_STRING_LEN);
         if (rv != APR_SUCCESS) {
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, LEADSLOGNO(00041)
-                          "cannot read the request body");
-            return leads_fail(ctx, LEADS_ERR_INVALID_JSON,
-                        "The request body could not be read.");
+            apr_brigade_destroy(body);
+            return read_failed(ctx, rv);
         }
         while (!APR_BRIGADE_EMPTY(bb)) {
             b = APR_BRIGADE_FIRST(bb);
@@ -82,14 +115,17 @@ static int read_body(leads_ctx_t *ctx, char **buf, apr_size_t *len)
             total += b->length;
             if (total > max) {
                 apr_brigade_cleanup(bb);
-                return leads_fail(ctx, LEADS_ERR_PAYLOAD_TOO_LARGE, NULL);
+                apr_brigade_destroy(body);
+                ctx->body_read = 0;     /* the rest is not read: close */
+                return body_failed(ctx, LEADS_ERR_PAYLOAD_TOO_LARGE, NULL);
             }
             APR_BUCKET_REMOVE(b);
             apr_bucket_setaside(b, r->pool);
             APR_BRIGADE_INSERT_TAIL(body, b);
         }
     }
-    rv = apr_brigade_pflatten(body, buf, len, r->pool);
+    rv = apr_brigade_pflatten(body, (char **)&ctx->raw, &ctx->raw_len,
+                              r->pool);
     apr_brigade_destroy(body);
     if (rv != APR_SUCCESS) {
         return leads_fail(ctx, LEADS_ERR_INTERNAL, NULL);
@@ -116,17 +152,17 @@ static int parse_form(leads_ctx_t *ctx)
 
 int leads_parse_body(leads_ctx_t *ctx)
 {
-    char *buf;
     json_error_t jerr;
 
-    if (read_body(ctx, &buf, &ctx->raw_len)) {
+    if (ctx->body_failed) {
+        ctx->err = ctx->body_err;
+        ctx->answer = NULL;
         return 1;
     }
-    ctx->raw = buf;
     if (ctx->form) {
         return parse_form(ctx);
     }
-    ctx->body = json_loadb(buf, ctx->raw_len,
+    ctx->body = json_loadb(ctx->raw, ctx->raw_len,
                            JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (!ctx->body) {
         return leads_fail(ctx, LEADS_ERR_INVALID_JSON,

@@ -23,6 +23,9 @@ void *leads_create_srv_cfg(apr_pool_t *p, server_rec *s)
     cfg->rate_limit = LEADS_DEFAULT_RATE_LIMIT;
     cfg->rate_window = apr_time_from_sec(LEADS_DEFAULT_RATE_WINDOW);
     cfg->idem_ttl = apr_time_from_sec(LEADS_DEFAULT_IDEM_TTL);
+    cfg->auth_fail_limit = LEADS_DEFAULT_AUTH_FAILURES;
+    cfg->auth_fail_window = apr_time_from_sec(LEADS_DEFAULT_RATE_WINDOW);
+    cfg->db_wait = apr_time_from_sec(LEADS_DEFAULT_DB_WAIT);
     cfg->wh_queue_size = LEADS_DEFAULT_WH_QUEUE;
     cfg->wh_timeout = apr_time_from_sec(LEADS_DEFAULT_WH_TIMEOUT);
     leads_schedule_parse(p, LEADS_SCHEDULE_DEFAULT, &schedule);
@@ -63,12 +66,22 @@ void *leads_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
         cfg->idem_ttl = base->idem_ttl;
         cfg->idem_ttl_set = base->idem_ttl_set;
     }
+    if (!add->auth_fail_set) {
+        cfg->auth_fail_limit = base->auth_fail_limit;
+        cfg->auth_fail_window = base->auth_fail_window;
+        cfg->auth_fail_set = base->auth_fail_set;
+    }
+    if (!add->db_wait_set) {
+        cfg->db_wait = base->db_wait;
+        cfg->db_wait_set = base->db_wait_set;
+    }
     cfg->wh_queue_size = base->wh_queue_size;
     cfg->wh_timeout = base->wh_timeout;
     cfg->wh_schedule = base->wh_schedule;
     cfg->wh_concurrency = base->wh_concurrency;
     cfg->wh_poll = base->wh_poll;
     cfg->wh_allow_private = base->wh_allow_private;
+    cfg->wh_proxy = base->wh_proxy;
     return cfg;
 }
 
@@ -133,6 +146,9 @@ static number_slot_t slot_cache_ttl = {
 static number_slot_t slot_idem_ttl = {
     SLOT_SECONDS, CFG_OFFSET(idem_ttl), 1, CFG_OFFSET(idem_ttl_set),
     1, 366 * 86400, "a number of seconds", 0 };
+static number_slot_t slot_db_wait = {
+    SLOT_SECONDS, CFG_OFFSET(db_wait), 1, CFG_OFFSET(db_wait_set),
+    1, 300, "a number of seconds", 0 };
 static number_slot_t slot_wh_queue = {
     SLOT_COUNT, CFG_OFFSET(wh_queue_size), 0, 0,
     1, 1048576, "a number of slots", 1 };
@@ -212,28 +228,63 @@ static const char *set_wh_allow_private(cmd_parms *cmd, void *dc, int flag)
     return NULL;
 }
 
-static const char *set_rate_limit(cmd_parms *cmd, void *dc,
-                                  const char *requests, const char *seconds)
+/* A limit of requests in a trailing window: where its three fields are. */
+typedef struct {
+    apr_size_t limit, window, set;      /* offsets in leads_srv_cfg_t */
+} limit_slot_t;
+
+static limit_slot_t slot_rate = {
+    CFG_OFFSET(rate_limit), CFG_OFFSET(rate_window), CFG_OFFSET(rate_set) };
+static limit_slot_t slot_auth_failures = {
+    CFG_OFFSET(auth_fail_limit), CFG_OFFSET(auth_fail_window),
+    CFG_OFFSET(auth_fail_set) };
+
+static const char *set_limit(cmd_parms *cmd, void *dc, const char *requests,
+                             const char *seconds)
 {
-    leads_srv_cfg_t *cfg = srv_cfg(cmd);
+    const limit_slot_t *slot = cmd->info;
+    char *cfg = (char *)srv_cfg(cmd);
     apr_int64_t n, secs = LEADS_DEFAULT_RATE_WINDOW;
 
     (void)dc;
     if (parse_count(requests, 1000000000, &n)) {
-        return apr_psprintf(cmd->pool, "LeadsRateLimit: '%s' is not a number "
-                            "of requests (0 turns the limit off)", requests);
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of "
+                            "requests (0 turns the limit off)",
+                            cmd->cmd->name, requests);
     }
     if (n > 0 && !seconds) {
-        return "LeadsRateLimit: give the requests and the window in seconds, "
-               "e.g. 'LeadsRateLimit 120 60'";
+        return apr_psprintf(cmd->pool, "%s: give the requests and the window "
+                            "in seconds, e.g. '%s 120 60'", cmd->cmd->name,
+                            cmd->cmd->name);
     }
     if (seconds && (parse_count(seconds, 86400, &secs) || secs < 1)) {
-        return apr_psprintf(cmd->pool, "LeadsRateLimit: '%s' is not a window "
-                            "of 1 to 86400 seconds", seconds);
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a window of 1 to "
+                            "86400 seconds", cmd->cmd->name, seconds);
     }
-    cfg->rate_limit = (int)n;
-    cfg->rate_window = apr_time_from_sec(secs);
-    cfg->rate_set = 1;
+    *(int *)(cfg + slot->limit) = (int)n;
+    *(apr_interval_time_t *)(cfg + slot->window) = apr_time_from_sec(secs);
+    *(int *)(cfg + slot->set) = 1;
+    return NULL;
+}
+
+/* "none", or an http(s) URL libcurl sends every delivery through. */
+static const char *set_wh_proxy(cmd_parms *cmd, void *dc, const char *arg)
+{
+    leads_srv_cfg_t *cfg = srv_cfg(cmd);
+    const char *err = main_server_only(cmd);
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    if (!strcasecmp(arg, "none")) {
+        cfg->wh_proxy = NULL;
+        return NULL;
+    }
+    if (strncasecmp(arg, "http://", 7) && strncasecmp(arg, "https://", 8)) {
+        return "LeadsWebhookProxy: give 'none' or an http:// or https:// URL";
+    }
+    cfg->wh_proxy = apr_pstrdup(cmd->pool, arg);
     return NULL;
 }
 
@@ -279,9 +330,16 @@ const command_rec leads_cmds[] = {
     AP_INIT_TAKE1("LeadsIdempotencyTTL", set_number, &slot_idem_ttl,
                   RSRC_CONF,
                   "Seconds an Idempotency-Key is remembered (default 86400)"),
-    AP_INIT_TAKE12("LeadsRateLimit", set_rate_limit, NULL, RSRC_CONF,
+    AP_INIT_TAKE12("LeadsRateLimit", set_limit, &slot_rate, RSRC_CONF,
                    "Requests per key and trailing window in seconds "
                    "(default 120 60, 0 = off)"),
+    AP_INIT_TAKE12("LeadsAuthFailureLimit", set_limit, &slot_auth_failures,
+                   RSRC_CONF, "Unknown keys per client address and trailing "
+                   "window in seconds before its requests are refused "
+                   "unread (default 60 60, 0 = off)"),
+    AP_INIT_TAKE1("LeadsDBAcquireTimeout", set_number, &slot_db_wait,
+                  RSRC_CONF, "Seconds a request waits for a pooled database "
+                  "connection before it answers 503 (default 3)"),
     AP_INIT_TAKE1("LeadsPhoneRegion", set_phone_region, NULL, RSRC_CONF,
                   "ISO region for national phone numbers (e.g. US), "
                   "default none"),
@@ -306,5 +364,8 @@ const command_rec leads_cmds[] = {
     AP_INIT_FLAG("LeadsWebhookAllowPrivate", set_wh_allow_private, NULL,
                  RSRC_CONF, "Allow delivery to loopback, private and "
                  "link-local addresses (default Off)"),
+    AP_INIT_TAKE1("LeadsWebhookProxy", set_wh_proxy, NULL, RSRC_CONF,
+                  "Send deliveries through this HTTP proxy (default none: "
+                  "proxy variables in the environment are ignored)"),
     { NULL }
 };

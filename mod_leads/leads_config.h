@@ -1,4 +1,5 @@
-/* Directives of SPEC §2 and the per-server / per-location configuration. */
+/* Directives of SPEC §2: the per-server configuration (virtual hosts
+ * inherit what they do not set). */
 #ifndef LEADS_CONFIG_H
 #define LEADS_CONFIG_H
 
@@ -16,6 +17,8 @@
 #define LEADS_DEFAULT_WH_TIMEOUT    10
 #define LEADS_DEFAULT_WH_CONCURRENCY 16
 #define LEADS_DEFAULT_WH_POLL       5
+#define LEADS_DEFAULT_AUTH_FAILURES 60
+#define LEADS_DEFAULT_DB_WAIT       3
 
 typedef struct {
     apr_off_t max_body;
@@ -31,6 +34,11 @@ typedef struct {
     int require_tls_set;
     apr_interval_time_t idem_ttl;
     int idem_ttl_set;
+    int auth_fail_limit;                /* unknown keys per address; 0 = off */
+    apr_interval_time_t auth_fail_window;
+    int auth_fail_set;
+    apr_interval_time_t db_wait;        /* for a pooled connection */
+    int db_wait_set;
     /* Webhook delivery: one deliverer per host, so main server only. */
     int wh_queue_size;
     apr_interval_time_t wh_timeout;
@@ -38,6 +46,7 @@ typedef struct {
     int wh_concurrency;
     apr_interval_time_t wh_poll;
     int wh_allow_private;
+    const char *wh_proxy;               /* NULL: never a proxy */
 } leads_srv_cfg_t;
 
 extern const command_rec leads_cmds[];

@@ -11,7 +11,9 @@
 #include "http_log.h"
 #include "mod_dbd.h"
 
+#include "leads_config.h"
 #include "leads_db.h"
+#include "leads_db_gate.h"
 #include "leads_time.h"
 #include "mod_leads.h"
 
@@ -23,6 +25,7 @@ struct leads_db {
     apr_pool_t *pool;
     ap_dbd_t *dbd;
     const leads_dialect_t *dialect;
+    leads_db_gate_t *gate;              /* holds a place in it */
 };
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
@@ -232,15 +235,53 @@ static leads_db_t *db_new(apr_pool_t *p, request_rec *r, server_rec *s)
     return db;
 }
 
+/* A place at this server's gate: a bounded wait, then 503. */
+static apr_status_t gate_enter(leads_db_t *db)
+{
+    const leads_srv_cfg_t *cfg = ap_get_module_config(db->s->module_config,
+                                                      &leads_module);
+    leads_db_gate_t *g = leads_db_gate_for(db->s);
+
+    if (!g) {
+        return APR_SUCCESS;
+    }
+    if (leads_db_gate_enter(g, cfg->db_wait) != APR_SUCCESS) {
+        if (db->r) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, db->r,
+                          LEADSLOGNO(00019) "all %d pooled database "
+                          "connections of this child stayed busy for %"
+                          APR_TIME_T_FMT " ms (LeadsDBAcquireTimeout): "
+                          "answering 503", leads_db_gate_size(g),
+                          apr_time_as_msec(cfg->db_wait));
+        }
+        return LEADS_DB_DOWN;
+    }
+    db->gate = g;
+    return APR_SUCCESS;
+}
+
+static void gate_leave(leads_db_t *db)
+{
+    if (db->gate) {
+        leads_db_gate_leave(db->gate);
+        db->gate = NULL;
+    }
+}
+
 /* A connection from mod_dbd's pool into db, made fit for use. The one
  * place connections are taken: a request, the watchdog and a reconnect
  * alike. */
 static apr_status_t take(leads_db_t *db)
 {
-    ap_dbd_t *dbd = open_checked(db->pool, db->s);
+    ap_dbd_t *dbd;
     const char *driver;
+    apr_status_t rv = gate_enter(db);
 
-    if (!dbd) {
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (!(dbd = open_checked(db->pool, db->s))) {
+        gate_leave(db);
         if (db->r) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, LEADSLOGNO(00011)
                           "no database connection from mod_dbd (check "
@@ -254,6 +295,7 @@ static apr_status_t take(leads_db_t *db)
                      "DBDriver %s is not supported (use pgsql, mysql or "
                      "sqlite3)", driver);
         dbd_close(db->s, dbd);
+        gate_leave(db);
         return LEADS_DB_DOWN;
     }
     db->dbd = dbd;
@@ -303,6 +345,9 @@ void leads_db_close(leads_db_t *db)
     if (db && db->dbd && dbd_close) {
         dbd_close(db->s, db->dbd);
         db->dbd = NULL;
+    }
+    if (db) {
+        gate_leave(db);
     }
 }
 
@@ -377,13 +422,35 @@ static void forget_statements(leads_db_t *db)
         const char *label = db->dialect->label[i];
 
         if (apr_hash_get(db->dbd->prepared, label, APR_HASH_KEY_STRING)) {
-            apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows,
-                          apr_pstrcat(db->pool, "DEALLOCATE ", label, NULL));
+            if (db->dialect->deallocate) {
+                apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows,
+                              apr_pstrcat(db->pool, db->dialect->deallocate,
+                                          label, NULL));
+            }
             apr_hash_set(db->dbd->prepared, label, APR_HASH_KEY_STRING, NULL);
         }
     }
 }
 
+static void log_retry(leads_db_t *db, const char *how)
+{
+    if (db->r) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, db->r, LEADSLOGNO(00014)
+                      "trying once more %s", how);
+    }
+    else {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, db->s, LEADSLOGNO(00014)
+                     "trying once more %s", how);
+    }
+}
+
+/* A failed unit of work is tried once more before it counts: on freshly
+ * prepared statements where they may have gone stale (the connection
+ * itself answered), or on a fresh connection from the pool where this one
+ * may be dead (mod_dbd checks it on the way out and back). sqlite3's
+ * failures are the file's, not a connection's. Work is written so that a
+ * second run is safe: a unit is one transaction, and a create's lead id
+ * is its primary key. */
 apr_status_t leads_db_run(leads_db_t *db, leads_db_work_fn work, void *baton)
 {
     apr_status_t rv;
@@ -392,17 +459,23 @@ apr_status_t leads_db_run(leads_db_t *db, leads_db_work_fn work, void *baton)
         return LEADS_DB_DOWN;           /* a reconnect found none */
     }
     rv = work(db, baton);
-
+    if ((rv != LEADS_DB_FAILED && rv != LEADS_DB_DOWN)
+        || db->dialect->native_sqlite3) {
+        return rv;
+    }
     if (rv == LEADS_DB_FAILED && db->dialect->stale_statements) {
-        if (db->r) {
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, db->r, LEADSLOGNO(00014)
-                          "re-preparing statements on this connection and "
-                          "trying once more");
-        }
+        log_retry(db, "on statements prepared anew");
         forget_statements(db);
         rv = work(db, baton);
+        if (rv != LEADS_DB_DOWN) {
+            return rv;
+        }
     }
-    return rv;
+    log_retry(db, "on a fresh connection");
+    if (leads_db_reconnect(db) != APR_SUCCESS) {
+        return LEADS_DB_DOWN;
+    }
+    return work(db, baton);
 }
 
 apr_status_t leads_db_select(leads_db_t *db, leads_sql_e which, int nargs,

@@ -232,6 +232,9 @@ static CURL *easy_for(transfer_t *t)
                      timeout < 5000 ? timeout : 5000L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    /* never http_proxy & co. from httpd's environment: the address guard
+     * would see only the proxy's address */
+    curl_easy_setopt(e, CURLOPT_PROXY, cfg->wh_proxy ? cfg->wh_proxy : "");
     curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_guarded);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard_body);
@@ -535,10 +538,15 @@ static void deliverer_start(server_rec *s)
                  getpid());
 }
 
-/* In-flight transfers are abandoned: their leases expire and the next
- * deliverer sends them again. */
+/* Told to stop (graceful restart, idle reaping, MaxConnectionsPerChild):
+ * in-flight transfers are abandoned and every lease this deliverer holds
+ * is given up, so the deliverer elected next sends them at once instead
+ * of after the leases run out (at-least-once: one may arrive twice). */
 static void deliverer_stop(void)
 {
+    apr_pool_t *p;
+    leads_db_t *db;
+
     if (!dlv || !apr_os_thread_equal(deliverer_thread,
                                      apr_os_thread_current())) {
         return;                         /* another thread's call */
@@ -547,6 +555,16 @@ static void deliverer_stop(void)
         transfer_free(dlv->transfers);
     }
     curl_multi_cleanup(dlv->multi);
+    apr_pool_create(&p, dlv->pool);
+    if (leads_db_open(p, dlv->s, &db) == APR_SUCCESS) {
+        if (leads_outbox_release(db, dlv->owner) != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, dlv->s,
+                         LEADSLOGNO(00065) "stopping: leased webhook "
+                         "deliveries not released; they are sent when "
+                         "their leases run out");
+        }
+        leads_db_close(db);
+    }
     leads_shm_stats_add(0, 0, 0, 0, 0);
     apr_pool_destroy(dlv->pool);
     dlv = NULL;

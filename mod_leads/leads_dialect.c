@@ -11,7 +11,8 @@
     "leads_source_by_hash", "leads_lead_by_external", \
     "leads_outbox_insert", "leads_delivery_lease", "leads_delivery_leased", \
     "leads_attempts_record", "leads_deliveries_finish", \
-    "leads_create_claimed", "leads_create_plain", "leads_lead_exists" }
+    "leads_create_claimed", "leads_create_plain", "leads_lead_exists", \
+    "leads_deliveries_release" }
 
 #define LEAD_COLUMNS \
     "(id, firm_id, first_name, last_name, email, phone, source, stage_id," \
@@ -54,6 +55,12 @@
 #define IDEM_COLUMNS \
     "(scope, key_hash, fingerprint, status, body, ignored, lead_id," \
     " created_at, expires_at)"
+
+/* A stopping deliverer's leases, given up so another host or child takes
+ * them over at once instead of when they run out. */
+#define DELIVERIES_RELEASE \
+    "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL" \
+    " WHERE status = 'pending' AND lease_owner LIKE %s"
 
 /* Statements mysql and sqlite3 both take as written. */
 #define LEAD_EXISTS_PLAIN "SELECT 1 FROM leads WHERE id = %s"
@@ -110,7 +117,7 @@
 
 /* The pgsql driver declares every %s parameter varchar: cast to column types. */
 static const leads_dialect_t dialect_pgsql = {
-    "pgsql", "BEGIN", LEADS_TIME_ISO_Z, 1,
+    "pgsql", "BEGIN", LEADS_TIME_ISO_Z, 1, "DEALLOCATE ",
     { NULL }, 0, 0, 0,
     {
         "SELECT id, firm_id, scopes, enabled FROM api_keys WHERE key_hash = %s",
@@ -165,14 +172,18 @@ static const leads_dialect_t dialect_pgsql = {
         PG_COUNT("outbox"),
         "WITH " PG_CREATE_LEAD("")
         " SELECT 1, " PG_COUNT("lead") ", " PG_COUNT("outbox"),
-        "SELECT 1 FROM leads WHERE id = CAST(%s AS uuid)"
+        "SELECT 1 FROM leads WHERE id = CAST(%s AS uuid)",
+        DELIVERIES_RELEASE
     },
     LEADS_LABELS
 };
 
 #define NEW_UUID "UUID()"
 static const leads_dialect_t dialect_mysql = {
-    "mysql", "START TRANSACTION", LEADS_TIME_SQL_UTC, 0,
+    /* MariaDB may refuse a statement prepared before it restarted or
+     * before a table's definition changed (ER_NEED_REPREPARE), with the
+     * error on the statement, not the connection */
+    "mysql", "START TRANSACTION", LEADS_TIME_SQL_UTC, 1, NULL,
     { "SET NAMES utf8mb4", NULL }, 0, 0, 0,
     {
         "SELECT id, firm_id, scopes, enabled FROM api_keys WHERE key_hash = %s",
@@ -209,7 +220,8 @@ static const leads_dialect_t dialect_mysql = {
         " delivered_at VARCHAR(32) PATH '$.delivered_at')) AS r"
         " ON d.id = r.id AND d.lease_owner = r.token SET" FINISH_SET("d.", "r."),
         NULL, NULL,                     /* no one-statement create */
-        LEAD_EXISTS_PLAIN
+        LEAD_EXISTS_PLAIN,
+        DELIVERIES_RELEASE
     },
     LEADS_LABELS
 };
@@ -226,7 +238,7 @@ static const leads_dialect_t dialect_mysql = {
 #define JSON_FIELDS(a, b, c, d) \
     JSON_FIELD(a) ", " JSON_FIELD(b) ", " JSON_FIELD(c) ", " JSON_FIELD(d)
 static const leads_dialect_t dialect_sqlite3 = {
-    "sqlite3", "BEGIN IMMEDIATE", LEADS_TIME_ISO_Z, 0,
+    "sqlite3", "BEGIN IMMEDIATE", LEADS_TIME_ISO_Z, 0, NULL,
     /* No busy_timeout: the driver holds one mutex per process around
      * sqlite3_step, so a connection sleeping in SQLite would block the lock
      * holder of the same process; the driver's own retry on SQLITE_BUSY
@@ -266,7 +278,8 @@ static const leads_dialect_t dialect_sqlite3 = {
         " FROM json_each(%s)) AS r WHERE webhook_deliveries.id = r.id"
         " AND webhook_deliveries.lease_owner = r.token",
         NULL, NULL,                     /* no one-statement create */
-        LEAD_EXISTS_PLAIN
+        LEAD_EXISTS_PLAIN,
+        DELIVERIES_RELEASE
     },
     LEADS_LABELS
 };

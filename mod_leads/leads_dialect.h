@@ -40,6 +40,8 @@ typedef enum {
     LEADS_SQL_CREATE_PLAIN,     /* LEAD_INSERT, OUTBOX_INSERT's -> 1, leads,
                                    deliveries (likewise) */
     LEADS_SQL_LEAD_EXISTS,      /* lead id -> a row if it is stored */
+    LEADS_SQL_DELIVERIES_RELEASE,/* "owner:%" -> pending deliveries leased by
+                                   that deliverer made free at once */
     LEADS_SQL_COUNT
 } leads_sql_e;
 
@@ -53,7 +55,11 @@ typedef struct {
     const char *driver;                 /* apr_dbd driver name */
     const char *begin;                  /* opens a write transaction */
     leads_time_style_e time_style;
-    int stale_statements;               /* server may forget prepared statements */
+    int stale_statements;               /* prepared statements may go stale:
+                                           a failure is tried again on
+                                           statements prepared anew */
+    const char *deallocate;             /* "DEALLOCATE " where the server
+                                           holds them by name, or NULL */
     const char *connection_setup[3];    /* run once per new connection */
     int setup_returns_rows;             /* run them as selects (PRAGMAs) */
     int busy_code;                      /* the driver's "locked, try again"

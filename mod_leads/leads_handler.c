@@ -17,6 +17,7 @@
 #include "http_ssl.h"
 
 #include "leads_config.h"
+#include "leads_conftree.h"
 #include "leads_handler.h"
 #include "leads_ingest.h"
 #include "leads_key.h"
@@ -60,26 +61,59 @@ int leads_fail_db(leads_ctx_t *ctx, apr_status_t rv)
     return leads_fail(ctx, LEADS_ERR_INTERNAL, NULL);
 }
 
+/* Unknown keys are counted per client address (mod_remoteip's when
+ * loaded), so guessing costs the database nothing once over the limit. */
+static const char *auth_failure_id(request_rec *r)
+{
+    return apr_pstrcat(r->pool, "addr:", r->useragent_ip, NULL);
+}
+
+int leads_fail_auth(leads_ctx_t *ctx)
+{
+    const leads_srv_cfg_t *cfg = ctx->cfg;
+
+    if (cfg->auth_fail_limit > 0) {
+        leads_shm_rate_hit(ctx->r, auth_failure_id(ctx->r),
+                           cfg->auth_fail_limit, cfg->auth_fail_window);
+    }
+    return leads_fail(ctx, LEADS_ERR_INVALID_KEY, NULL);
+}
+
+int leads_check_auth_failures(leads_ctx_t *ctx)
+{
+    const leads_srv_cfg_t *cfg = ctx->cfg;
+    int retry_after;
+
+    if (cfg->auth_fail_limit <= 0) {
+        return 0;
+    }
+    retry_after = leads_shm_rate_check(ctx->r, auth_failure_id(ctx->r),
+                                       cfg->auth_fail_limit,
+                                       cfg->auth_fail_window);
+    if (retry_after > 0) {
+        apr_table_setn(ctx->r->err_headers_out, "Retry-After",
+                       apr_itoa(ctx->r->pool, retry_after));
+        return leads_fail(ctx, LEADS_ERR_RATE_LIMITED,
+                          "Too many requests with unknown keys from this "
+                          "address.");
+    }
+    return 0;
+}
+
 /* Only the handler's own location is served; a longer path below it is 404.
- * The location is the path of the last section merged into the request's
- * configuration (core keeps it); a regex or non-prefix section is left be. */
+ * The location is the <Location> whose SetHandler is leads, as the
+ * configuration says (core keeps only the last section merged, which may
+ * be a <Location /> of another purpose); regex sections are left be. */
 static int check_path(leads_ctx_t *ctx)
 {
-    const core_dir_config *d = ap_get_core_module_config(
-                                   ctx->r->per_dir_config);
     const char *uri = ctx->r->uri;
+    const char *loc = leads_conftree_location_of(uri);
     apr_size_t len;
 
-    if (!d || !d->d || d->r || d->d_is_fnmatch) {
+    if (!loc) {
         return 0;
     }
-    len = strlen(d->d);
-    while (len > 1 && d->d[len - 1] == '/') {
-        len--;
-    }
-    if (strncmp(uri, d->d, len) != 0) {
-        return 0;
-    }
+    len = strcmp(loc, "/") == 0 ? 0 : strlen(loc);
     if (uri[len] == '\0' || (uri[len] == '/' && uri[len + 1] == '\0')) {
         return 0;
     }
@@ -117,14 +151,15 @@ static int has_scope(const char *scopes, const char *want)
     return 0;
 }
 
-static int authenticate_api_key(leads_ctx_t *ctx, const char *token)
+static int authenticate_api_key(leads_ctx_t *ctx)
 {
     request_rec *r = ctx->r;
-    const char *hash = leads_sha256_hex(r->pool, token, strlen(token));
+    const char *hash = leads_sha256_hex(r->pool, ctx->token,
+                                        strlen(ctx->token));
     apr_status_t rv = leads_store_key_by_hash(ctx->db, hash, &ctx->key);
 
     if (rv == LEADS_DB_NOT_FOUND) {
-        return leads_fail(ctx, LEADS_ERR_INVALID_KEY, NULL);
+        return leads_fail_auth(ctx);
     }
     if (rv != APR_SUCCESS) {
         return leads_fail_db(ctx, rv);
@@ -135,7 +170,6 @@ static int authenticate_api_key(leads_ctx_t *ctx, const char *token)
     if (!has_scope(ctx->key.scopes, "leads:write")) {
         return leads_fail(ctx, LEADS_ERR_INSUFFICIENT_SCOPE, NULL);
     }
-    ctx->mode = LEADS_MODE_API;
     ctx->firm_id = ctx->key.firm_id;
     ctx->key_id = ctx->key.id;
     return 0;
@@ -146,29 +180,42 @@ static int has_prefix(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* SPEC §3: the key alone names the firm, and its prefix the mode. Keys are
- * looked up on every request so that revocation takes effect at once. */
-static int authenticate(leads_ctx_t *ctx)
+/* SPEC §3: the key alone names the firm, and its prefix the mode. What
+ * needs no database is checked first; an address that keeps sending
+ * unknown keys is refused before the database is asked. */
+static int check_key_form(leads_ctx_t *ctx)
 {
     request_rec *r = ctx->r;
-    const char *token = leads_bearer_token(r->pool,
-                            leads_authorization(r));
-    apr_status_t rv;
 
-    if (!token) {
+    ctx->token = leads_bearer_token(r->pool, leads_authorization(r));
+    if (!ctx->token) {
         return leads_fail(ctx, LEADS_ERR_MISSING_KEY, NULL);
     }
-    if (!has_prefix(token, LEADS_API_KEY_PREFIX)
-        && !has_prefix(token, LEADS_INGEST_KEY_PREFIX)) {
-        return leads_fail(ctx, LEADS_ERR_INVALID_KEY, NULL);
+    if (has_prefix(ctx->token, LEADS_API_KEY_PREFIX)) {
+        ctx->mode = LEADS_MODE_API;
     }
-    rv = leads_db_acquire(r, &ctx->db);
+    else if (has_prefix(ctx->token, LEADS_INGEST_KEY_PREFIX)) {
+        ctx->mode = LEADS_MODE_INGEST;
+    }
+    else {
+        return leads_fail_auth(ctx);
+    }
+    return leads_check_auth_failures(ctx);
+}
+
+/* The pooled connection is taken only now, with the whole body read: a
+ * request never holds one while it waits on its client. Keys are looked
+ * up on every request so that revocation takes effect at once. */
+static int authenticate(leads_ctx_t *ctx)
+{
+    apr_status_t rv = leads_db_acquire(ctx->r, &ctx->db);
+
     if (rv != APR_SUCCESS) {
         return leads_fail_db(ctx, rv);
     }
-    return has_prefix(token, LEADS_API_KEY_PREFIX)
-           ? authenticate_api_key(ctx, token)
-           : leads_ingest_authenticate(ctx, token);
+    return ctx->mode == LEADS_MODE_API
+           ? authenticate_api_key(ctx)
+           : leads_ingest_authenticate(ctx);
 }
 
 static int check_rate(leads_ctx_t *ctx)
@@ -210,20 +257,44 @@ static const char *header_safe(apr_pool_t *p, const char *key)
     return out;
 }
 
-/* Lawfficient-Ignored-Fields: data.a,data.b — the keys dropped (SPEC §4). */
+/* Lawfficient-Ignored-Fields: data.a,data.b — the keys dropped (SPEC §4),
+ * bounded so that a body of many keys cannot make a header proxies refuse:
+ * the first IGNORED_MAX_NAMES names, each cut to IGNORED_MAX_NAME bytes,
+ * then "...(N more)". */
+#define IGNORED_MAX_NAMES   50
+#define IGNORED_MAX_NAME    64
+
 static void set_ignored_header(leads_ctx_t *ctx)
 {
     const apr_array_header_t *ignored = ctx->lead.ignored;
     apr_array_header_t *safe;
-    int i;
+    int i, shown;
 
     if (!ignored || ignored->nelts == 0) {
         return;
     }
-    safe = apr_array_make(ctx->r->pool, ignored->nelts, sizeof(const char *));
-    for (i = 0; i < ignored->nelts; i++) {
+    shown = ignored->nelts < IGNORED_MAX_NAMES ? ignored->nelts
+                                               : IGNORED_MAX_NAMES;
+    safe = apr_array_make(ctx->r->pool, shown + 1, sizeof(const char *));
+    for (i = 0; i < shown; i++) {
+        const char *name = header_safe(ctx->r->pool,
+                               APR_ARRAY_IDX(ignored, i, const char *));
+
+        if (strlen(name) > IGNORED_MAX_NAME) {
+            apr_size_t n = IGNORED_MAX_NAME;
+
+            while (name[n - 1] == '%' || name[n - 2] == '%') {
+                n--;                    /* not inside a %XX escape */
+            }
+            name = apr_pstrcat(ctx->r->pool,
+                               apr_pstrndup(ctx->r->pool, name, n), "...",
+                               NULL);
+        }
+        APR_ARRAY_PUSH(safe, const char *) = name;
+    }
+    if (ignored->nelts > shown) {
         APR_ARRAY_PUSH(safe, const char *) =
-            header_safe(ctx->r->pool, APR_ARRAY_IDX(ignored, i, const char *));
+            apr_psprintf(ctx->r->pool, "...(%d more)", ignored->nelts - shown);
     }
     apr_table_setn(ctx->r->err_headers_out, "Lawfficient-Ignored-Fields",
                    apr_array_pstrcat(ctx->r->pool, safe, ','));
@@ -427,11 +498,18 @@ int leads_handler(request_rec *r)
 
     /* Each step returns non-zero when it has the answer or an error. */
     if (!(check_path(&ctx) || check_method(&ctx) || check_tls(&ctx)
+          || check_key_form(&ctx) || leads_read_body(&ctx)
           || authenticate(&ctx) || check_rate(&ctx)
           || leads_check_idempotency_key(&ctx) || leads_check_content_type(&ctx)
           || leads_parse_body(&ctx) || leads_prepare_idempotency(&ctx) || validate(&ctx)
           || dedupe_known(&ctx) || create_lead(&ctx))) {
         leads_fail(&ctx, LEADS_ERR_INTERNAL, NULL);   /* no step answered */
+    }
+    /* back to the pool before the answer goes out to a client that may
+     * read it slowly */
+    leads_db_close(ctx.db);
+    if (ctx.sent_by_httpd) {
+        return ctx.sent_by_httpd;
     }
     if (!ctx.answer) {
         leads_drop_unread_body(&ctx);

@@ -13,14 +13,15 @@
 
 APLOG_USE_MODULE(leads);
 
-int leads_ingest_authenticate(leads_ctx_t *ctx, const char *token)
+int leads_ingest_authenticate(leads_ctx_t *ctx)
 {
     request_rec *r = ctx->r;
-    const char *hash = leads_sha256_hex(r->pool, token, strlen(token));
+    const char *hash = leads_sha256_hex(r->pool, ctx->token,
+                                        strlen(ctx->token));
     apr_status_t rv = leads_store_source_by_hash(ctx->db, hash, &ctx->source);
 
     if (rv == LEADS_DB_NOT_FOUND) {
-        return leads_fail(ctx, LEADS_ERR_INVALID_KEY, NULL);
+        return leads_fail_auth(ctx);
     }
     if (rv != APR_SUCCESS) {
         return leads_fail_db(ctx, rv);
@@ -29,7 +30,6 @@ int leads_ingest_authenticate(leads_ctx_t *ctx, const char *token)
         return leads_fail(ctx, LEADS_ERR_KEY_DISABLED,
                           "The ingestion source is disabled.");
     }
-    ctx->mode = LEADS_MODE_INGEST;
     ctx->firm_id = ctx->source.firm_id;
     ctx->key_id = ctx->source.id;
     return 0;

@@ -6,7 +6,7 @@
 #include "leads_request.h"
 
 /* Look up a lik_ key (never cached: disabling a source bites at once). */
-int leads_ingest_authenticate(leads_ctx_t *ctx, const char *token);
+int leads_ingest_authenticate(leads_ctx_t *ctx);
 
 /* Map the payload to an API-shaped lead in ctx->lead_in; mapping problems
  * go to `problems`. */

@@ -2,7 +2,11 @@
  * webhook deliverer every 100 ms, and expired Idempotency-Key records purged
  * in bounded batches every minute, so no request ever pays for a scan.
  * mod_proxy_hcheck registers the same way. */
+#include <pthread.h>
+#include <time.h>
+
 #include "httpd.h"
+#include "apr_portable.h"
 #include "apr_thread_mutex.h"
 #include "http_core.h"
 #include "http_log.h"
@@ -19,36 +23,61 @@ APLOG_USE_MODULE(leads);
 #define PURGE_INTERVAL      apr_time_from_sec(60)
 #define PURGE_MAX_BATCHES   10          /* x 1000 rows per round */
 
-/* mod_watchdog's thread outlives the child's pool and is never joined: the
- * child exits while it runs. Destroying mod_dbd's connection pool under a
- * connection in use aborts the child (apr_reslist's assertion), and
- * libraries torn down by exit() (OpenSSL's atexit cleanup) must not be in
- * use on this thread then. So every callback runs under busy_lock, and a
- * pre-cleanup of pchild, which runs before its subpools go, takes it for
- * good; the thread, told to stop, parks instead of ending. */
+/* mod_watchdog's thread outlives the child's pool and is never joined in
+ * a child: the child exits while it runs. Destroying mod_dbd's connection
+ * pool under a connection in use aborts the child (apr_reslist's
+ * assertion), and libraries torn down by exit() (OpenSSL's atexit
+ * cleanup) must not be in use on this thread then. So every callback runs
+ * under busy_lock, and a pre-cleanup of pchild (before its subpools go)
+ * marks the child exiting under it, so no callback starts after; then it
+ * waits a bounded time for the thread to end, its thread-local destructors
+ * included.
+ * Told to stop, the thread returns (mod_watchdog then releases the
+ * singleton, and a child of the new generation takes over at once). */
 static apr_thread_mutex_t *busy_lock;
 static volatile int child_exiting;
 static int one_process;
+static apr_os_thread_t wd_thread;       /* ran our callbacks */
+static volatile int wd_thread_known;
+
+#define THREAD_END_WAIT 3               /* seconds */
 
 static APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *wd_get_instance;
 static APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *wd_register;
+
+/* The thread told to stop ends by itself (mod_watchdog sees the MPM
+ * stopping); wait for it so it does not run its destructors alongside
+ * exit(). In one-process mode mod_watchdog joins it itself. */
+static void wait_for_thread_end(void)
+{
+#ifdef __linux__
+    struct timespec until;
+
+    if (!wd_thread_known || one_process) {
+        return;
+    }
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += THREAD_END_WAIT;
+    pthread_timedjoin_np(wd_thread, NULL, &until);
+#endif
+}
 
 static apr_status_t maint_child_exit(void *unused)
 {
     (void)unused;
     child_exiting = 1;
     if (busy_lock) {
-        apr_thread_mutex_lock(busy_lock);   /* never released */
+        /* a callback under way ends first; none starts after */
+        apr_thread_mutex_lock(busy_lock);
+        apr_thread_mutex_unlock(busy_lock);
     }
+    wait_for_thread_end();
     return APR_SUCCESS;
 }
 
 void leads_maint_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    if (apr_thread_mutex_create(&busy_lock, APR_THREAD_MUTEX_DEFAULT,
-                                s->process->pool) != APR_SUCCESS) {
-        busy_lock = NULL;
-    }
+    (void)s;
     apr_pool_pre_cleanup_register(pchild, NULL, maint_child_exit);
 }
 
@@ -68,20 +97,6 @@ static int maint_enter(void)
 static void maint_leave(void)
 {
     apr_thread_mutex_unlock(busy_lock);
-}
-
-/* Ending, the thread would run its thread-local destructors (OpenSSL's
- * among them) while the main thread's exit() runs the same libraries'
- * global cleanup. No one joins it in a child: the child's exit ends it.
- * In one-process mode (-X) httpd's exit joins mod_watchdog's threads. */
-static void maint_park(void)
-{
-    if (one_process) {
-        return;
-    }
-    for (;;) {
-        apr_sleep(apr_time_from_sec(3600));
-    }
 }
 
 /* Purge with the main server's database; `pool` is cleared after each
@@ -124,21 +139,18 @@ static apr_status_t purge_watchdog(int state, void *data, apr_pool_t *pool)
     return APR_SUCCESS;
 }
 
-/* Every callback's call, but the first (STARTING: before child_init has
- * made busy_lock), under busy_lock, and none once the child is exiting;
- * told to stop, the thread parks. */
+/* Every callback's call under busy_lock, and none once the child is
+ * exiting. */
 static apr_status_t guarded(ap_watchdog_callback_fn_t *fn, int state,
                             void *data, apr_pool_t *pool)
 {
     if (state == AP_WATCHDOG_STATE_STARTING) {
-        fn(state, data, pool);
+        wd_thread = apr_os_thread_current();
+        wd_thread_known = 1;
     }
-    else if (maint_enter()) {
+    if (maint_enter()) {
         fn(state, data, pool);
         maint_leave();
-    }
-    if (state == AP_WATCHDOG_STATE_STOPPING) {
-        maint_park();
     }
     /* Anything but success would stop the callback for good. */
     return APR_SUCCESS;
@@ -161,6 +173,13 @@ int leads_maint_post_config(apr_pool_t *pconf, server_rec *s)
 
     one_process = ap_exists_config_define("ONE_PROCESS")
                   || ap_exists_config_define("DEBUG");
+    /* made before any child starts its watchdog thread (STARTING may run
+     * before our child_init); inherited by every child */
+    if (!busy_lock
+        && apr_thread_mutex_create(&busy_lock, APR_THREAD_MUTEX_DEFAULT,
+                                   s->process->pool) != APR_SUCCESS) {
+        busy_lock = NULL;
+    }
     wd_get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
     wd_register = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
     if (!wd_get_instance || !wd_register) {

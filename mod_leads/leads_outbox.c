@@ -188,3 +188,19 @@ apr_status_t leads_outbox_finish(leads_db_t *db,
     }
     return leads_db_run(db, finish_work, (void *)results);
 }
+
+static apr_status_t release_work(leads_db_t *db, void *baton)
+{
+    const char *pattern = baton;
+    int nrows;
+
+    return leads_db_query(db, LEADS_SQL_DELIVERIES_RELEASE, 1, &pattern,
+                          &nrows);
+}
+
+apr_status_t leads_outbox_release(leads_db_t *db, const char *owner)
+{
+    const char *pattern = apr_pstrcat(leads_db_pool(db), owner, ":%", NULL);
+
+    return leads_db_run(db, release_work, (void *)pattern);
+}

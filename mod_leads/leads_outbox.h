@@ -44,6 +44,10 @@ typedef struct {
 /* Record the attempts (leads_outbox_result_t) and move their deliveries
  * on, releasing the leases, in one transaction. A delivery whose lease
  * was lost meanwhile keeps its attempt row but is not moved on. */
+/* Give up every lease of this deliverer (tokens "owner:N") on deliveries
+ * still pending: queued, or in flight and abandoned. */
+apr_status_t leads_outbox_release(leads_db_t *db, const char *owner);
+
 apr_status_t leads_outbox_finish(leads_db_t *db,
                                  const apr_array_header_t *results);
 

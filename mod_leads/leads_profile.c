@@ -130,8 +130,7 @@ static void drop_stale_locked(apr_time_t now)
         if (e->expires <= now) {
             apr_hash_set(cache, e->firm_id, APR_HASH_KEY_STRING, NULL);
             e->replaced = 1;
-            e->refs++;
-            entry_release_locked(e);
+            entry_release_locked(e);    /* the table's reference */
         }
     }
 }

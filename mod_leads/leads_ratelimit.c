@@ -116,17 +116,32 @@ static apr_interval_time_t rl_wait(const leads_rl_slot_t *s, apr_time_t now,
     return (s->head + LEADS_RL_BUCKETS) * width - now;
 }
 
+static apr_interval_time_t rl_width(apr_interval_time_t window)
+{
+    return window / LEADS_RL_BUCKETS > 0 ? window / LEADS_RL_BUCKETS : 1;
+}
+
+/* Whole seconds (at least 1) until one more request fits, for
+ * Retry-After. */
+static int rl_retry_after(const leads_rl_slot_t *s, apr_time_t now,
+                          apr_interval_time_t width, int limit)
+{
+    apr_interval_time_t wait = rl_wait(s, now, width, limit);
+    apr_int64_t seconds = (wait + APR_USEC_PER_SEC - 1) / APR_USEC_PER_SEC;
+
+    return seconds >= 1 ? (int)seconds : 1;
+}
+
 int leads_rl_hit(leads_rl_slot_t *slots, int nslots, apr_uint64_t id,
                  apr_time_t now, int limit, apr_interval_time_t window)
 {
-    apr_interval_time_t width, wait;
+    apr_interval_time_t width;
     leads_rl_slot_t *s;
-    apr_int64_t seconds;
 
     if (limit <= 0 || window <= 0 || nslots <= 0) {
         return 0;                       /* limiting is off */
     }
-    width = window / LEADS_RL_BUCKETS > 0 ? window / LEADS_RL_BUCKETS : 1;
+    width = rl_width(window);
     s = rl_slot_for(slots, nslots, id);
     rl_advance(s, now / width);
     if (rl_total(s) + 1 <= (apr_uint64_t)limit) {
@@ -134,7 +149,25 @@ int leads_rl_hit(leads_rl_slot_t *slots, int nslots, apr_uint64_t id,
         s->last_hit = now;
         return 0;
     }
-    wait = rl_wait(s, now, width, limit);
-    seconds = (wait + APR_USEC_PER_SEC - 1) / APR_USEC_PER_SEC;
-    return seconds >= 1 ? (int)seconds : 1;
+    /* a throttled key stays recent: evicting it first would give it a
+     * fresh quota */
+    s->last_hit = now;
+    return rl_retry_after(s, now, width, limit);
+}
+
+int leads_rl_check(leads_rl_slot_t *slots, int nslots, apr_uint64_t id,
+                   apr_time_t now, int limit, apr_interval_time_t window)
+{
+    apr_interval_time_t width = rl_width(window);
+    leads_rl_slot_t *s;
+
+    if (limit <= 0 || window <= 0 || nslots <= 0
+        || !(s = leads_rl_find(slots, nslots, id))) {
+        return 0;
+    }
+    rl_advance(s, now / width);
+    if (rl_total(s) + 1 <= (apr_uint64_t)limit) {
+        return 0;
+    }
+    return rl_retry_after(s, now, width, limit);
 }

@@ -28,6 +28,11 @@ apr_uint64_t leads_rl_id(const char *key_id);
 int leads_rl_hit(leads_rl_slot_t *slots, int nslots, apr_uint64_t id,
                  apr_time_t now, int limit, apr_interval_time_t window);
 
+/* As leads_rl_hit(), without counting: would one more hit be refused?
+ * For limits on failures, counted with leads_rl_hit() once they happen. */
+int leads_rl_check(leads_rl_slot_t *slots, int nslots, apr_uint64_t id,
+                   apr_time_t now, int limit, apr_interval_time_t window);
+
 /* The slot holding `id`, or NULL (for tests and status). */
 leads_rl_slot_t *leads_rl_find(leads_rl_slot_t *slots, int nslots,
                                apr_uint64_t id);

@@ -22,9 +22,19 @@ int leads_redact_authorization(request_rec *r)
     return DECLINED;
 }
 
+/* An internal redirect (ErrorDocument, mod_rewrite's [PT]) gives the new
+ * request fresh notes and the redacted headers: the key is in the note of
+ * the request it came from. */
 const char *leads_authorization(request_rec *r)
 {
-    const char *value = apr_table_get(r->notes, AUTHORIZATION_NOTE);
+    request_rec *from;
 
-    return value ? value : apr_table_get(r->headers_in, "Authorization");
+    for (from = r; from; from = from->prev) {
+        const char *value = apr_table_get(from->notes, AUTHORIZATION_NOTE);
+
+        if (value) {
+            return value;
+        }
+    }
+    return apr_table_get(r->headers_in, "Authorization");
 }

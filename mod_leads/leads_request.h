@@ -25,12 +25,16 @@ typedef struct {
     request_rec *r;
     const leads_srv_cfg_t *cfg;
     leads_db_t *db;
-    leads_mode_e mode;
+    const char *token;                  /* the key as sent */
+    leads_mode_e mode;                  /* from the key's prefix */
     const char *firm_id;
     const char *key_id;                 /* what the rate limit counts */
     leads_key_row_t key;                /* API mode */
     leads_source_row_t source;          /* ingestion mode */
     int body_read;
+    leads_error_t body_err;             /* reading failed: said after auth */
+    int body_failed;
+    int sent_by_httpd;                  /* a filter already answered: its status */
     int form;                           /* x-www-form-urlencoded body */
     const char *raw;                    /* the body as sent */
     apr_size_t raw_len;
@@ -51,12 +55,23 @@ typedef struct {
 int leads_fail(leads_ctx_t *ctx, leads_err_e code, const char *message);
 int leads_fail_db(leads_ctx_t *ctx, apr_status_t rv);
 
+/* 401 invalid_key, counted against the client's address (see
+ * leads_check_auth_failures()). */
+int leads_fail_auth(leads_ctx_t *ctx);
+
+/* 429 for an address over LeadsAuthFailureLimit, before any database
+ * work. */
+int leads_check_auth_failures(leads_ctx_t *ctx);
+
 /* Set the answer: `status` and JSON text. Returns 1 (the step answered). */
 int leads_answer(leads_ctx_t *ctx, int status, const char *text);
 
-/* leads_body.c: the media type (JSON; a form too in ingestion mode), the
- * body read under LeadsMaxBodySize and parsed; after an early error, the
- * unread body is drained or the connection closed. */
+/* leads_body.c: the body read whole under LeadsMaxBodySize before any
+ * database work (a failure to read it is kept in body_err and said once
+ * the key is known, so a bad key still answers 401); the media type (JSON;
+ * a form too in ingestion mode); the body parsed; after an early error,
+ * the unread body is drained or the connection closed. */
+int leads_read_body(leads_ctx_t *ctx);
 int leads_check_content_type(leads_ctx_t *ctx);
 int leads_parse_body(leads_ctx_t *ctx);
 void leads_drop_unread_body(leads_ctx_t *ctx);

@@ -34,6 +34,8 @@ static const error_def_t errors[] = {
     { 403, "https_required", "Requests must be made over HTTPS." },
     { 404, "not_found", "No such resource." },
     { 405, "method_not_allowed", "Only POST is allowed here." },
+    { 408, "request_timeout",
+      "The request body was not received in time." },
     { 409, "no_open_stage", "The firm has no open pipeline stage." },
     { 409, "idempotency_in_flight",
       "A request with this Idempotency-Key is still being processed." },

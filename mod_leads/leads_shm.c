@@ -141,6 +141,23 @@ int leads_shm_rate_hit(request_rec *r, const char *key_id, int limit,
     return retry_after;
 }
 
+int leads_shm_rate_check(request_rec *r, const char *key_id, int limit,
+                         apr_interval_time_t window)
+{
+    int retry_after;
+
+    if (!lock()) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, LEADSLOGNO(00004)
+                      "rate limit table unavailable; request not counted");
+        return 0;
+    }
+    retry_after = leads_rl_check(rl_slots, LEADS_RL_SLOTS,
+                                 leads_rl_id(key_id), apr_time_now(), limit,
+                                 window);
+    unlock();
+    return retry_after;
+}
+
 void leads_shm_ring_push(server_rec *s, const char *event_id)
 {
     apr_status_t rv;

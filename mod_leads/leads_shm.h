@@ -34,6 +34,10 @@ void leads_shm_child_init(apr_pool_t *pchild, server_rec *s);
 int leads_shm_rate_hit(request_rec *r, const char *key_id, int limit,
                        apr_interval_time_t window);
 
+/* As leads_shm_rate_hit(), without counting this request. */
+int leads_shm_rate_check(request_rec *r, const char *key_id, int limit,
+                         apr_interval_time_t window);
+
 /* Wake the deliverer for an event whose outbox rows just committed. A full
  * ring drops only the wake-up: the outbox sweep finds the rows. */
 void leads_shm_ring_push(server_rec *s, const char *event_id);

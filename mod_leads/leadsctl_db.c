@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -150,7 +151,10 @@ static apr_status_t sqlite_become_owner(const char *path, const char **error,
     if (geteuid() != 0 || stat(path, &st) != 0 || st.st_uid == 0) {
         return APR_SUCCESS;
     }
-    if (setgid(st.st_gid) != 0 || setuid(st.st_uid) != 0) {
+    /* root's supplementary groups go too: files made now belong to the
+     * owner's groups only */
+    if (setgroups(0, NULL) != 0 || setgid(st.st_gid) != 0
+        || setuid(st.st_uid) != 0) {
         *error = apr_psprintf(p, "cannot switch to the owner (uid %ld) of %s",
                               (long)st.st_uid, path);
         return APR_EGENERAL;

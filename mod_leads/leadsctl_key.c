@@ -67,7 +67,7 @@ static int parse_scopes(const leadsctl_cmd_t *cmd, const char **out)
 int leadsctl_key_add(leadsctl_cmd_t *cmd)
 {
     const char *firm = NULL, *name = NULL, *scopes = NULL, *id = NULL;
-    const char *key = NULL;
+    const char *key = NULL, *hash;
     int rc;
 
     if ((rc = parse_scopes(cmd, &scopes))
@@ -80,12 +80,16 @@ int leadsctl_key_add(leadsctl_cmd_t *cmd)
            != APR_SUCCESS) {
         return leadsctl_fail("%s: cannot generate the key", cmd->name);
     }
+    /* a NULL among the values would end the list early */
+    if (!(hash = leads_sha256_hex(cmd->pool, key, strlen(key)))) {
+        return leadsctl_fail("%s: cannot hash the key", cmd->name);
+    }
     if (leadsctl_db_exec(cmd->db, NULL,
                          "INSERT INTO api_keys"
                          " (id, firm_id, name, key_hash, last4, scopes, enabled)"
                          " VALUES (%s, %s, %s, %s, %s, %s, %s)",
                          id, firm, name ? name : "",
-                         leads_sha256_hex(cmd->pool, key, strlen(key)),
+                         hash,
                          leads_key_last4(cmd->pool, key), scopes, "1",
                          NULL)) {
         return leadsctl_db_fail(cmd, "inserting the key");

@@ -231,7 +231,7 @@ static int parse_mapping(const leadsctl_cmd_t *cmd, const char **out)
 int leadsctl_source_add(leadsctl_cmd_t *cmd)
 {
     const char *firm = NULL, *name = NULL, *mapping = NULL, *id = NULL;
-    const char *key = NULL;
+    const char *key = NULL, *hash;
     int rc;
 
     if ((rc = leadsctl_opt_text(cmd, "name", 1, SOURCE_NAME_MAX, &name))
@@ -244,12 +244,16 @@ int leadsctl_source_add(leadsctl_cmd_t *cmd)
            != APR_SUCCESS) {
         return leadsctl_fail("%s: cannot generate the key", cmd->name);
     }
+    /* a NULL among the values would end the list early */
+    if (!(hash = leads_sha256_hex(cmd->pool, key, strlen(key)))) {
+        return leadsctl_fail("%s: cannot hash the key", cmd->name);
+    }
     if (leadsctl_db_exec(cmd->db, NULL,
                          "INSERT INTO sources"
                          " (id, firm_id, name, key_hash, last4, mapping, enabled)"
                          " VALUES (%s, %s, %s, %s, %s, %s, %s)",
                          id, firm, name,
-                         leads_sha256_hex(cmd->pool, key, strlen(key)),
+                         hash,
                          leads_key_last4(cmd->pool, key), mapping, "1",
                          NULL)) {
         return leadsctl_db_fail(cmd, "inserting the source");

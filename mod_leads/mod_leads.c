@@ -12,6 +12,8 @@
 #include "http_protocol.h"
 
 #include "leads_config.h"
+#include "leads_conftree.h"
+#include "leads_db_gate.h"
 #include "leads_handler.h"
 #include "leads_key.h"
 #include "leads_profile.h"
@@ -59,6 +61,7 @@ static int leads_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                      "mod_dbd is not loaded: every request will get 503 "
                      "until 'LoadModule dbd_module' and DBDriver are set");
     }
+    leads_conftree_read_locations(pconf);
     if (leads_maint_post_config(pconf, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -67,6 +70,7 @@ static int leads_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 static void leads_child_init(apr_pool_t *pchild, server_rec *s)
 {
+    leads_db_gate_child_init(pchild, s);
     leads_shm_child_init(pchild, s);
     leads_profile_child_init(pchild, s);
     leads_maint_child_init(pchild, s);

@@ -4,6 +4,15 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 var="$top/var"
+
+# httpd drops root for www-data, which must reach the database and its
+# directory: a checkout it cannot enter (under /root, any 0700 directory)
+# keeps the demo's files in a directory of their own under /var/lib.
+if [ "$(id -u)" -eq 0 ] &&
+   ! runuser -u www-data -- test -x "$top" 2>/dev/null; then
+    var="/var/lib/mod_leads-run/$(printf %s "$top" | sha256sum | cut -c1-12)"
+    echo "www-data cannot enter $top: the demo database lives in $var"
+fi
 db="$var/leads.db"
 port="${PORT:-8080}"
 ctl="$top/build/leadsctl"
@@ -31,7 +40,6 @@ fi
 key=$("$ctl" key add --firm "$firm" --scopes leads:write --name "make run")
 member=$(cat "$var/demo-member" 2>/dev/null || true)
 
-# httpd drops root for www-data, which must be able to write the database.
 user=""
 if [ "$(id -u)" -eq 0 ]; then
     user="User www-data

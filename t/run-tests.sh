@@ -153,7 +153,7 @@ fi
 # for a foreground prove first); one prove, serial: tests stop and start the
 # database servers.
 set +e
-prove -I t/lib "${tests[@]}" &
+prove ${LEADS_PROVE_FLAGS:-} -I t/lib "${tests[@]}" &
 PROVE_PID=$!
 wait "$PROVE_PID"
 rc=$?

@@ -219,7 +219,7 @@ sub unavailable_ok {
 # ---------------------------------------------------------------- sites
 
 # LeadsTest->site(backend => 'pgsql', conf => "extra httpd.conf lines")
-# Options: no_start => 1; share => $other_site (a second httpd, with its own
+# Options: no_start => 1; env => {NAME => value} for httpd's environment; share => $other_site (a second httpd, with its own
 # dir, port and logs, on $other_site's database: no CREATE DATABASE, no init).
 sub site {
     my ($class, %o) = @_;
@@ -228,6 +228,7 @@ sub site {
         backend => $backend,
         extra   => ref $o{conf} ? join("\n", @{ $o{conf} }) : ($o{conf} // ''),
         name    => sprintf('s%d_%d_%s', $$, ++$SEQ, $backend),
+        env     => $o{env} || {},
     }, $class;
     my $dir = $self->{dir} = tmp() . "/sites/$self->{name}";
     make_path("$dir/run", "$dir/logs", "$dir/db");
@@ -315,6 +316,7 @@ ServerRoot "$d"
 DefaultRuntimeDir "$d/run"
 PidFile "$d/run/httpd.pid"
 ErrorLog "$d/logs/error.log"
+CoreDumpDirectory "$d/run"
 LogLevel info
 Listen 127.0.0.1:$port
 ServerName 127.0.0.1
@@ -363,7 +365,8 @@ sub start {
   RETRY:
     $self->{port} = free_port();
     $self->_write_conf($conf);
-    my ($rc, $out, $err) = run_cmd([$APACHE, '-f', $conf, '-k', 'start']);
+    my ($rc, $out, $err) = run_cmd([$APACHE, '-f', $conf, '-k', 'start'],
+                                   env => $self->{env});
     die "apache2 -k start failed ($rc):\n$out$err" . $self->_log_tail if $rc;
     $LIVE{$self} = $self;
     my $deadline = time + 15;
