@@ -111,6 +111,49 @@ static void test_eviction(void)
     ok(leads_rl_find(slots, 4, leads_rl_id("k4")) != NULL, "others stay");
 }
 
+/* A key that keeps hitting its limit is the one most in use: refused hits
+ * keep it recent, so it is not the one evicted (a fresh quota). */
+static void test_throttled_not_evicted_first(void)
+{
+    leads_rl_slot_t slots[4] = { { 0 } };
+    char name[16];
+    int i;
+
+    hit(slots, "busy", T0, 1, 60);                  /* its limit: 1 */
+    for (i = 2; i <= 4; i++) {
+        snprintf(name, sizeof(name), "k%d", i);
+        leads_rl_hit(slots, 4, leads_rl_id(name), T0 + SEC(i), 5, SEC(60));
+    }
+    ok(leads_rl_hit(slots, 4, leads_rl_id("busy"), T0 + SEC(10), 1, SEC(60))
+       > 0, "the busy key is refused");
+    leads_rl_hit(slots, 4, leads_rl_id("k5"), T0 + SEC(11), 5, SEC(60));
+    ok(leads_rl_find(slots, 4, leads_rl_id("busy")) != NULL,
+       "a fifth key does not evict the key refused a moment ago");
+    ok(leads_rl_hit(slots, 4, leads_rl_id("busy"), T0 + SEC(12), 1, SEC(60))
+       > 0, "which is still refused");
+}
+
+/* leads_rl_check: the same verdict, nothing counted. */
+static void test_check(void)
+{
+    leads_rl_slot_t slots[SLOTS] = { { 0 } };
+    apr_uint64_t id = leads_rl_id("addr:192.0.2.1");
+
+    is_int(leads_rl_check(slots, SLOTS, id, T0, 2, SEC(60)), 0,
+           "an unknown id passes the check");
+    ok(leads_rl_find(slots, SLOTS, id) == NULL, "and takes no slot");
+    hit(slots, "addr:192.0.2.1", T0, 2, 60);
+    is_int(leads_rl_check(slots, SLOTS, id, T0 + SEC(1), 2, SEC(60)), 0,
+           "one of two: passes");
+    is_int(leads_rl_check(slots, SLOTS, id, T0 + SEC(1), 2, SEC(60)), 0,
+           "checking counts nothing");
+    hit(slots, "addr:192.0.2.1", T0 + SEC(2), 2, 60);
+    ok(leads_rl_check(slots, SLOTS, id, T0 + SEC(3), 2, SEC(60)) > 0,
+       "two of two: refused, with a Retry-After");
+    is_int(leads_rl_check(slots, SLOTS, id, T0 + SEC(61), 2, SEC(60)), 0,
+           "passes again once the window has moved on");
+}
+
 static void test_off(void)
 {
     leads_rl_slot_t slots[SLOTS] = { { 0 } };
@@ -132,6 +175,8 @@ int main(void)
     test_refused_not_counted();
     test_independent_keys();
     test_eviction();
+    test_throttled_not_evicted_first();
+    test_check();
     test_off();
     apr_terminate();
     return tap_done();
