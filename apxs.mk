@@ -30,7 +30,7 @@ MOD_SRC   := $(addprefix $(SRC)/, mod_leads.c leads_config.c leads_handler.c lea
                leads_idempotency.c leads_ingest.c \
                leads_respond.c leads_db.c leads_store.c leads_profile.c leads_shm.c \
                leads_maint.c leads_outbox.c leads_deliver.c leads_status.c \
-               leads_redact.c leads_conftree.c leads_db_gate.c) \
+               leads_redact.c leads_conftree.c leads_db_gate.c leads_check.c) \
              $(CORE_SRC)
 
 CTL_SRC   := $(addprefix $(SRC)/, leadsctl.c leadsctl_db.c leadsctl_out.c leadsctl_firm.c leadsctl_key.c leadsctl_source.c leadsctl_webhook.c) $(CORE_SRC) \

@@ -99,6 +99,7 @@ void leads_conftree_dbd_limits(apr_pool_t *p, server_rec *s,
         collect_dbd(vh->first_child, &seen);
     }
     out->max = seen.max > 0 ? seen.max : DBD_DEFAULT_MAX;
+    out->driver = seen.driver;
     out->pool_key = apr_pstrcat(p, seen.driver, "\n", seen.params, NULL);
 }
 
@@ -117,6 +118,23 @@ static int sets_leads_handler(const ap_directive_t *d, apr_pool_t *p)
         }
     }
     return 0;
+}
+
+static int any_leads_handler(const ap_directive_t *d, apr_pool_t *p)
+{
+    for (; d; d = d->next) {
+        if ((is_section(d, "SetHandler")
+             && strcmp(first_word(p, d->args), "leads") == 0)
+            || (d->first_child && any_leads_handler(d->first_child, p))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int leads_conftree_uses_handler(apr_pool_t *p)
+{
+    return any_leads_handler(ap_conftree, p);
 }
 
 /* "<Location "/api/leads">" keeps `"/api/leads">` as its arguments. */

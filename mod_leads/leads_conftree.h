@@ -12,11 +12,15 @@
  * with the same pool key share one pool in mod_dbd. */
 typedef struct {
     int max;
+    const char *driver;                 /* "" when DBDriver is not set */
     const char *pool_key;
 } leads_dbd_limits_t;
 
 void leads_conftree_dbd_limits(apr_pool_t *p, server_rec *s,
                                leads_dbd_limits_t *out);
+
+/* Whether any section of the configuration says SetHandler leads. */
+int leads_conftree_uses_handler(apr_pool_t *p);
 
 /* Record the <Location> paths whose SetHandler is leads (regex sections
  * are left out); call from post_config. */

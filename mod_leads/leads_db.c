@@ -1,6 +1,7 @@
 /* mod_dbd connections, lazily prepared statements and the pgsql recovery.
  * Transactions are plain BEGIN/COMMIT queries: apr_dbd_transaction_start()
  * crashes when BEGIN fails on a dead pgsql connection. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -235,6 +236,50 @@ static leads_db_t *db_new(apr_pool_t *p, request_rec *r, server_rec *s)
     return db;
 }
 
+/* The schema is checked on a child's first connections until it is
+ * current; it only ever grows, so once is enough. An outdated one (or
+ * none: `leadsctl init` never ran) is said once per child, and requests
+ * answer 503 until it is fixed. */
+static volatile int schema_current;
+static volatile int schema_reported;
+
+static apr_status_t schema_check(leads_db_t *db)
+{
+    const apr_dbd_driver_t *drv = db->dbd->driver;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int version = 0, rc;
+
+    if (schema_current) {
+        return APR_SUCCESS;
+    }
+    rc = apr_dbd_select(drv, db->pool, db->dbd->handle, &res,
+                        "SELECT MAX(version) FROM leads_schema", 1);
+    if (rc != 0) {
+        if (failure(db, "reading the schema version", rc) == LEADS_DB_DOWN) {
+            return LEADS_DB_DOWN;       /* the database, not the schema */
+        }
+    }
+    else if (apr_dbd_get_row(drv, db->pool, res, &row, 1) == 0) {
+        const char *v = apr_dbd_get_entry(drv, row, 0);
+
+        version = v ? atoi(v) : 0;
+    }
+    if (version >= LEADS_SCHEMA_VERSION) {
+        schema_current = 1;
+        return APR_SUCCESS;
+    }
+    if (!schema_reported) {
+        schema_reported = 1;
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, db->s, LEADSLOGNO(00021)
+                     "the database schema is version %d, this mod_leads "
+                     "needs %d: run 'leadsctl init' with the same database "
+                     "(requests answer 503 until then)", version,
+                     LEADS_SCHEMA_VERSION);
+    }
+    return LEADS_DB_DOWN;
+}
+
 /* A place at this server's gate: a bounded wait, then 503. */
 static apr_status_t gate_enter(leads_db_t *db)
 {
@@ -299,7 +344,8 @@ static apr_status_t take(leads_db_t *db)
         return LEADS_DB_DOWN;
     }
     db->dbd = dbd;
-    return connection_ready(db);
+    rv = connection_ready(db);
+    return rv == APR_SUCCESS ? schema_check(db) : rv;
 }
 
 /* The request's connection goes back to the pool with the request:

@@ -11,6 +11,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 
+#include "leads_check.h"
 #include "leads_config.h"
 #include "leads_conftree.h"
 #include "leads_db_gate.h"
@@ -84,6 +85,7 @@ static void leads_register_hooks(apr_pool_t *p)
 
     (void)p;
     ap_hook_pre_config(leads_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(leads_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(leads_post_config, after_dbd, before_watchdog,
                         APR_HOOK_MIDDLE);
     ap_hook_child_init(leads_child_init, after_dbd, NULL, APR_HOOK_MIDDLE);

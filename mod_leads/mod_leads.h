@@ -8,6 +8,10 @@
 #define LEADS_VERSION       "0.1.0"
 #define LEADS_API_VERSION   "2026-07-01"
 
+/* The schema this module's statements need: the highest NNN of
+ * sql/<driver>/NNN_*.sql (t/schema.t keeps them equal). */
+#define LEADS_SCHEMA_VERSION 4
+
 /* Stable message numbers in the error log, like httpd's APLOGNO():
  * grep for "LEADS00012" finds the one place that logs it. */
 #define LEADSLOGNO(n)       "LEADS" #n ": "
