@@ -15,7 +15,7 @@ DEPS_RUN  := apache2 apache2-dev libapr1-dev libaprutil1-dev \
              libjansson-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 \
              gcc make
 DEPS_TEST := $(DEPS_RUN) postgresql mariadb-server mariadb-client \
-             perl libjson-pp-perl curl wrk
+             perl libjson-pp-perl curl wrk nodejs
 
 .PHONY: all build deps deps-test run test unit install clean bench fuzz
 
@@ -28,8 +28,18 @@ unit: $(UNIT_BIN)
 deps:
 	@sh scripts/apt-deps.sh $(DEPS_RUN)
 
+# npm: Debian's package, unless the installed Node.js brings its own.
 deps-test:
 	@sh scripts/apt-deps.sh $(DEPS_TEST)
+	@command -v npm >/dev/null 2>&1 || sh scripts/apt-deps.sh npm
+	@$(MAKE) -s --no-print-directory $(OPENAPI_DEPS)
+
+# t/openapi.t's validator (docs/openapi.yaml), from the npm registry at the
+# versions of t/openapi/package-lock.json; again only when the lock changes.
+OPENAPI_DEPS := t/openapi/node_modules/.installed
+$(OPENAPI_DEPS): t/openapi/package.json t/openapi/package-lock.json
+	cd t/openapi && npm ci --no-audit --no-fund
+	@touch $@
 
 run: deps build
 	@PORT=$(PORT) sh scripts/run.sh
