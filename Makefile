@@ -15,7 +15,7 @@ DEPS_RUN  := apache2 apache2-dev libapr1-dev libaprutil1-dev \
              libjansson-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 \
              gcc make
 DEPS_TEST := $(DEPS_RUN) postgresql mariadb-server mariadb-client \
-             perl libjson-pp-perl curl wrk
+             perl libjson-pp-perl curl wrk nodejs
 
 .PHONY: all build deps deps-test run test unit install clean bench fuzz
 
@@ -32,8 +32,18 @@ APT_DEPS  ?= sh scripts/apt-deps.sh
 deps:
 	@$(APT_DEPS) $(DEPS_RUN)
 
+# npm: Debian's package, unless the installed Node.js brings its own.
 deps-test:
 	@$(APT_DEPS) $(DEPS_TEST)
+	@command -v npm >/dev/null 2>&1 || $(APT_DEPS) npm
+	@$(MAKE) -s --no-print-directory $(OPENAPI_DEPS)
+
+# t/openapi.t's validator (docs/openapi.yaml), from the npm registry at the
+# versions of t/openapi/package-lock.json; again only when the lock changes.
+OPENAPI_DEPS := t/openapi/node_modules/.installed
+$(OPENAPI_DEPS): t/openapi/package.json t/openapi/package-lock.json
+	cd t/openapi && npm ci --no-audit --no-fund
+	@touch $@
 
 # The build runs in a make started after the packages are in: nothing it
 # reads (apr-1-config, apxs, headers) is looked at before they exist.
