@@ -41,6 +41,11 @@ SQL_FILES := $(sort $(wildcard sql/*/*.sql))
 MODULE    := $(SRC)/.libs/mod_leads.so
 LEADSCTL  := $(BUILD)/leadsctl
 
+# The version has one home, LEADS_VERSION in mod_leads.h: leadsctl is given
+# it at build time (it includes no httpd header) and `make deb` checks
+# debian/changelog against it. Read when used, not when make starts.
+LEADS_VERSION = $(shell sed -n 's/^.define[[:space:]]*LEADS_VERSION[[:space:]]*"\([^"]*\)".*/\1/p' $(SRC)/mod_leads.h)
+
 # Read when a recipe runs, not when make starts: on a fresh machine
 # `make deps` installs apr-1-config during this very make.
 APR_CFLAGS  = $(shell $(APR_CONF) --cflags --cppflags --includes 2>/dev/null) \
@@ -67,9 +72,13 @@ $(BUILD)/leads_schema.c: $(SQL_FILES) scripts/embed-sql.sh
 	@mkdir -p $(BUILD)
 	sh scripts/embed-sql.sh $(SQL_FILES) > $@.tmp && mv $@.tmp $@
 
+# CPPFLAGS, CFLAGS and LDFLAGS from the environment are honoured (the Debian
+# package build passes dpkg-buildflags' hardening this way; apxs has its own).
 $(LEADSCTL): $(CTL_SRC) $(wildcard $(SRC)/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(BUILD)
-	$(CC) $(WARN) -g -O2 -I$(SRC) $(APR_CFLAGS) -o $@ $(CTL_SRC) \
+	$(if $(LEADS_VERSION),,$(error no LEADS_VERSION in $(SRC)/mod_leads.h))
+	$(CC) $(WARN) -g -O2 $(CPPFLAGS) $(CFLAGS) -I$(SRC) $(APR_CFLAGS) \
+	    '-DLEADS_VERSION="$(LEADS_VERSION)"' $(LDFLAGS) -o $@ $(CTL_SRC) \
 	    $(APR_LIBS) $(LEADS_LIBS)
 
 # Unit tests of the core: one TAP program per t/unit/*.c.

@@ -19,6 +19,12 @@
 #include "leads_text.h"
 #include "leadsctl_db.h"
 
+/* The module's version (LEADS_VERSION in mod_leads.h), passed in by
+ * apxs.mk: leadsctl includes no httpd header. */
+#ifndef LEADS_VERSION
+#error "LEADS_VERSION is not defined: build leadsctl with make (apxs.mk)"
+#endif
+
 /* One command. `options` lists the accepted --options: "name=" takes a
  * value, "name=*" takes a value and may repeat, "name" is a flag. `nargs`
  * positional arguments are required. Source and webhook commands slot in
@@ -128,7 +134,8 @@ static void print_usage(FILE *out)
     const leadsctl_command_t *c;
 
     fputs("usage: leadsctl [--driver pgsql|mysql|sqlite3 --params PARAMS]"
-          " [--json] COMMAND\n\n"
+          " [--json] COMMAND\n"
+          "       leadsctl --help | --version\n\n"
           "The database may also come from LEADS_DBD_DRIVER and"
           " LEADS_DBD_PARAMS;\nPARAMS is a DBDParams string.\n\n"
           "commands:\n", out);
@@ -138,7 +145,9 @@ static void print_usage(FILE *out)
     fputs("\nAn add prints the new id (key add and source add: the key,"
           " webhook add:\nthe secret, shown once); --json prints one JSON"
           " object. A list prints\ntab-separated rows or, with --json, a JSON"
-          " array.\n", out);
+          " array.\n\n"
+          "Exit status: 0 success, 1 runtime or database error,"
+          " 2 usage error.\n", out);
 }
 
 /* ---- Options ------------------------------------------------------------- */
@@ -401,6 +410,10 @@ static int run(apr_pool_t *pool, int argc, const char *const *argv)
         const char *value;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             print_usage(stdout);
+            return LEADSCTL_OK;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("leadsctl %s\n", LEADS_VERSION);
             return LEADSCTL_OK;
         }
         if (strcmp(argv[i], "--json") == 0) {
