@@ -23,8 +23,17 @@ static volatile int exiting;
 /* Waiters give up at once: the child is going. */
 static apr_status_t gates_exiting(void *unused)
 {
+    apr_hash_index_t *hi;
+
     (void)unused;
     exiting = 1;
+    for (hi = apr_hash_first(NULL, by_server); hi; hi = apr_hash_next(hi)) {
+        leads_db_gate_t *g = apr_hash_this_val(hi);
+
+        apr_thread_mutex_lock(g->lock);
+        apr_thread_cond_broadcast(g->freed);
+        apr_thread_mutex_unlock(g->lock);
+    }
     return APR_SUCCESS;
 }
 

@@ -47,13 +47,18 @@ for my $backend (@backends) {
 
         subtest 'database started again -> 201 within 10 s, without restarting httpd' => sub {
             db_ctl('start', $backend);
-            my ($r, $tries);
+            my ($r, $tries, @seen);
             for $tries (1 .. 20) {
                 $r = $site->create($p->{key}, lead());
+                push @seen, $r->{status};
                 last if $r->{status} == 201;
                 sleep 0.5;
             }
             is($r->{status}, 201, 'a create succeeds again') or diag $r->{body};
+            # stale pooled connections are tried again on fresh ones: 503
+            # while the database cannot be reached, never 500
+            is_deeply([ grep { $_ != 201 && $_ != 503 } @seen ], [],
+                      'every answer meanwhile was 201 or 503') or diag "@seen";
             my @st = map { $site->create($p->{key}, lead())->{status} } 1 .. 10;
             is_deeply(\@st, [ (201) x 10 ], 'the next 10 sequential creates: all 201');
             @st = parallel($site, $p->{key}, 8);

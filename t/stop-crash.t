@@ -1,5 +1,6 @@
-# httpd stopped (SIGTERM) right after many clients stalled mid-body and a
-# valid create behind them: no child may die of a signal. Seen before as
+# httpd stopped (SIGTERM) while many clients are stalled mid-body (half of
+# them just gave up) and a valid create waits behind them: no child may die
+# of a signal. Seen before as
 # a segfault in one or two children every time (threads still waiting in
 # mod_dbd's pool while the child's pool was destroyed).
 #
@@ -49,9 +50,12 @@ for my $backend (backends()) {
                 POSIX::_exit(0);
             }
             sleep 0.5;
-            close $_ for @held;
+            # half give up; the other half are still stalled when httpd
+            # stops, with threads behind them waiting for a connection
+            close $_ for splice @held, 0, 20;
             sleep 0.2;
             $site->stop;
+            close $_ for @held;
             waitpid $pid, 0;
             push @crashes, $site->crashes;
         }
