@@ -8,8 +8,8 @@
 #include "http_protocol.h"
 #include "util_filter.h"
 
+#include "leads_body.h"
 #include "leads_headers.h"
-#include "leads_request.h"
 #include "mod_leads.h"
 
 APLOG_USE_MODULE(leads);

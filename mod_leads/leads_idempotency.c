@@ -8,8 +8,8 @@
 #include "apr_strings.h"
 
 #include "leads_headers.h"
+#include "leads_idempotency.h"
 #include "leads_key.h"
-#include "leads_request.h"
 
 /* SPEC §5: 1-255 printable ASCII characters, scoped to the firm. */
 int leads_check_idempotency_key(leads_ctx_t *ctx)

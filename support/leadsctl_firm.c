@@ -13,7 +13,11 @@
 #include "leads_text.h"
 #include "leads_uuid.h"
 #include "leads_validate.h"
+#include "leadsctl_cmd.h"
 #include "leadsctl_db.h"
+#include "leadsctl_firm.h"
+#include "leadsctl_out.h"
+#include "leadsctl_rows.h"
 
 /* Longest accepted text per column, in characters (the schema's sizes). */
 #define FIRM_NAME_MAX    400
@@ -50,46 +54,6 @@ static int new_id(const leadsctl_cmd_t *cmd, const char **id)
         return leadsctl_fail("%s: cannot generate an id", cmd->name);
     }
     return LEADSCTL_OK;
-}
-
-int leadsctl_firm_resolve(const leadsctl_cmd_t *cmd, const char **firm_id)
-{
-    const char *raw = leadsctl_opt(cmd, "firm");
-    leadsctl_rows_t *rows;
-    const char *id;
-
-    if (raw == NULL) {
-        return leadsctl_usage_error(cmd, "--firm is required");
-    }
-    /* Not a UUID cannot name a firm; pgsql would reject it as a uuid. */
-    if (!leads_uuid_parse(cmd->pool, raw, &id)) {
-        return leadsctl_fail("%s: no such firm: %s", cmd->name, raw);
-    }
-    if (leadsctl_db_select(cmd->db, &rows,
-                           "SELECT id FROM firms WHERE id = %s", id, NULL)) {
-        return leadsctl_db_fail(cmd, "looking up the firm");
-    }
-    if (rows->rows->nelts == 0) {
-        return leadsctl_fail("%s: no such firm: %s", cmd->name, raw);
-    }
-    *firm_id = id;
-    return LEADSCTL_OK;
-}
-
-int leadsctl_list_for_firm(leadsctl_cmd_t *cmd, const char *sql,
-                           const leadsctl_column_t *cols)
-{
-    const char *firm = NULL;
-    leadsctl_rows_t *rows;
-    int rc;
-
-    if ((rc = leadsctl_firm_resolve(cmd, &firm)) != LEADSCTL_OK) {
-        return rc;
-    }
-    if (leadsctl_db_select(cmd->db, &rows, sql, firm, NULL)) {
-        return leadsctl_db_fail(cmd, "reading");
-    }
-    return leadsctl_print_rows(cmd, cols, rows);
 }
 
 /* ---- firm ---------------------------------------------------------------- */

@@ -8,7 +8,11 @@
 #include "leads_key.h"
 #include "leads_text.h"
 #include "leads_uuid.h"
+#include "leadsctl_cmd.h"
 #include "leadsctl_db.h"
+#include "leadsctl_key.h"
+#include "leadsctl_out.h"
+#include "leadsctl_rows.h"
 
 #define KEY_NAME_MAX 400
 

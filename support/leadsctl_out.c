@@ -1,13 +1,15 @@
 /* leadsctl's output: an id alone or one JSON object for `add`, a
  * tab-separated table or a JSON array for `list`. Everything on stdout is
- * the result; messages go to stderr (leadsctl.c). */
+ * the result; messages go to stderr (leadsctl_cmd.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "leadsctl_cmd.h"
 #include "leadsctl_db.h"
+#include "leadsctl_out.h"
 
 int leadsctl_bool_value(const char *s)
 {

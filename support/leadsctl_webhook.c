@@ -13,7 +13,11 @@
 #include "leads_text.h"
 #include "leads_time.h"
 #include "leads_uuid.h"
+#include "leadsctl_cmd.h"
 #include "leadsctl_db.h"
+#include "leadsctl_out.h"
+#include "leadsctl_rows.h"
+#include "leadsctl_webhook.h"
 
 #define WEBHOOK_URL_MAX   2000
 #define DELIVERIES_MAX    "1000"

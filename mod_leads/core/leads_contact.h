@@ -1,4 +1,5 @@
-/* Email and phone rules and normalisation (SPEC §4). Pure C. */
+/* Email rules and normalisation (SPEC §4). Pure C. Phone rules:
+ * leads_phone.h. */
 #ifndef LEADS_CONTACT_H
 #define LEADS_CONTACT_H
 
@@ -8,16 +9,5 @@
  * sets *normalized to its lowercased form; otherwise returns the issue. */
 const char *leads_email_normalize(apr_pool_t *p, const char *email,
                                   const char **normalized);
-
-/* Returns NULL when `phone` (trimmed, non-empty) is acceptable and sets
- * *normalized to E.164 where possible (see SPEC §4), else as given.
- * `region` is an ISO 3166 alpha-2 code known to leads_phone_region_code(),
- * or NULL. */
-const char *leads_phone_normalize(apr_pool_t *p, const char *phone,
-                                  const char *region, const char **normalized);
-
-/* Country calling code for an ISO region ("US" -> "1"), case-insensitive;
- * NULL when the region is not known. */
-const char *leads_phone_region_code(const char *region);
 
 #endif

@@ -5,7 +5,7 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 
-#include "leads_contact.h"
+#include "leads_phone.h"
 #include "leads_text.h"
 
 #define PHONE_MAX_CHARS 32

@@ -6,6 +6,7 @@
 #include <apr_strings.h>
 
 #include "leads_contact.h"
+#include "leads_phone.h"
 #include "leads_text.h"
 #include "leads_time.h"
 #include "leads_uuid.h"

@@ -4,6 +4,7 @@
 #include <apr_strings.h>
 
 #include "leads_contact.h"
+#include "leads_phone.h"
 #include "tap.h"
 
 static const char email_invalid[] = "must be a valid email address";
