@@ -22,6 +22,7 @@
 #include "leads_handler.h"
 #include "leads_idempotency.h"
 #include "leads_ingest.h"
+#include "leads_json.h"
 #include "leads_key.h"
 #include "leads_profile.h"
 #include "leads_redact.h"

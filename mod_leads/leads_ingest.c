@@ -8,6 +8,7 @@
 #include "http_log.h"
 
 #include "leads_ingest.h"
+#include "leads_json.h"
 #include "leads_key.h"
 #include "mod_leads.h"
 

@@ -11,7 +11,6 @@
 
 #include "leads_key.h"
 #include "leads_mapping.h"
-#include "leads_text.h"
 #include "leads_uuid.h"
 #include "leadsctl_cmd.h"
 #include "leadsctl_db.h"
@@ -22,13 +21,6 @@
 /* The name becomes each lead's `source`, which the API takes up to 100
  * characters (SPEC §4). */
 #define SOURCE_NAME_MAX  100
-#define DATA_FIELD_MAX   100            /* a firm field's name (field add) */
-
-/* Mapping targets other than data.<field> (SPEC §6). */
-static const char *const plain_targets[] = {
-    "first_name", "last_name", "email", "phone", "assignee_id", "external_id"
-};
-#define NPLAIN (sizeof(plain_targets) / sizeof(plain_targets[0]))
 
 static const leadsctl_column_t source_columns[] = {
     { "id", LEADSCTL_COL_TEXT }, { "name", LEADSCTL_COL_TEXT },
@@ -37,58 +29,6 @@ static const leadsctl_column_t source_columns[] = {
 };
 
 /* ---- Mapping ------------------------------------------------------------- */
-
-/* NULL when `target` is a lead field a mapping may fill, else why not. A
- * data.<field> need not name a field the firm has defined yet: fields may
- * be added after the source, and undefined ones are dropped at ingestion. */
-static const char *target_issue(apr_pool_t *p, const char *target)
-{
-    const char *field;
-    apr_size_t i;
-
-    for (i = 0; i < NPLAIN; i++) {
-        if (strcmp(target, plain_targets[i]) == 0) {
-            return NULL;
-        }
-    }
-    if (strncmp(target, "data.", 5) != 0) {
-        return "not a lead field (first_name, last_name, email, phone,"
-               " assignee_id, external_id or data.<field>)";
-    }
-    field = target + 5;
-    if (*field == '\0') {
-        return "data. needs a field name";
-    }
-    if (leads_text_length(field) > DATA_FIELD_MAX
-        || leads_text_has_control(field)
-        || strcmp(field, leads_text_trim(p, field)) != 0) {
-        return "not a field name (at most 100 characters, no control"
-               " characters or outer spaces)";
-    }
-    return NULL;
-}
-
-/* NULL when `path` is a dotted path (`contact.email`, `items.0.value`) or
- * a plain field name, else why not. Its length and depth are checked with
- * the whole mapping, by the module's own parser. */
-static const char *path_issue(const char *path)
-{
-    const char *p;
-
-    if (*path == '\0') {
-        return "the path is empty";
-    }
-    for (p = path; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c <= ' ' || c == 0x7f) {
-            return "the path contains spaces or control characters";
-        }
-        if (c == '.' && (p == path || p[1] == '.' || p[1] == '\0')) {
-            return "the path has an empty segment";
-        }
-    }
-    return NULL;
-}
 
 /* The module reads the mapping with leads_mapping_parse() on every
  * request: store only one it accepts. */
@@ -102,7 +42,9 @@ static int mapping_accepted(const leadsctl_cmd_t *cmd, const char *text)
 }
 
 /* Every --map TARGET=PATH, in the order given, as the JSON object text
- * stored in sources.mapping. A target may be mapped once. */
+ * stored in sources.mapping. A target may be mapped once; targets and
+ * paths are judged by the module's own rules (leads_mapping.h), each
+ * --map on its own for the message. */
 static int parse_mapping(const leadsctl_cmd_t *cmd, const char **out)
 {
     const apr_array_header_t *opts = apr_table_elts(cmd->opts);
@@ -131,9 +73,14 @@ static int parse_mapping(const leadsctl_cmd_t *cmd, const char **out)
         if (whole == NULL) {
             rc = leadsctl_usage_error(cmd, "--map is not valid UTF-8");
         }
-        else if ((issue = target_issue(cmd->pool, target)) != NULL
-                 || (issue = path_issue(path)) != NULL) {
-            rc = leadsctl_usage_error(cmd, "--map %s: %s", e[i].val, issue);
+        else if (!leads_mapping_target_valid(target)) {
+            rc = leadsctl_usage_error(cmd, "--map %s: not a lead field (%s)",
+                                      e[i].val,
+                                      leads_mapping_targets_text(cmd->pool));
+        }
+        else if ((issue = leads_mapping_path_issue(path)) != NULL) {
+            rc = leadsctl_usage_error(cmd, "--map %s: the path %s", e[i].val,
+                                      issue);
         }
         else if (json_object_get(map, target) != NULL) {
             rc = leadsctl_usage_error(cmd, "--map: %s is mapped twice",

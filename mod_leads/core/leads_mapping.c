@@ -9,6 +9,7 @@
 
 #include <apr_strings.h>
 
+#include "leads_json.h"
 #include "leads_mapping.h"
 #include "leads_text.h"
 
@@ -31,27 +32,29 @@ typedef struct {
     const leads_form_t *form;
 } body_t;
 
-static int name_in(const char *const *names, const char *name)
+int leads_mapping_target_valid(const char *target)
 {
-    for (; *names != NULL; names++) {
-        if (strcmp(*names, name) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static int target_known(const char *target)
-{
-    return name_in(text_targets, target)
+    return leads_text_in_list(text_targets, target)
         || strcmp(target, target_external_id) == 0
         || (strncmp(target, DATA_PREFIX, DATA_PREFIX_LEN) == 0
             && target[DATA_PREFIX_LEN] != '\0');
 }
 
+const char *leads_mapping_targets_text(apr_pool_t *p)
+{
+    const char *text = "";
+    int i;
+
+    for (i = 0; text_targets[i] != NULL; i++) {
+        text = apr_pstrcat(p, text, text_targets[i], ", ", NULL);
+    }
+    return apr_pstrcat(p, text, target_external_id, " or " DATA_PREFIX
+                       "<field>", NULL);
+}
+
 /* The same rules leads_json_path() applies, said once when the mapping is
  * stored rather than as a silent miss on every request. */
-static const char *path_issue(const char *path)
+const char *leads_mapping_path_issue(const char *path)
 {
     apr_size_t len = strlen(path), i;
     int segments = 1;
@@ -87,14 +90,14 @@ static const char *mapping_rules(apr_pool_t *p, json_t *root,
     json_t *v;
 
     json_object_foreach(root, target, v) {
-        if (!target_known(target)) {
+        if (!leads_mapping_target_valid(target)) {
             return apr_psprintf(p, "mapping: unknown target \"%s\"", target);
         }
         if (!json_is_string(v)) {
             return apr_psprintf(p, "mapping: the path for %s must be a "
                                 "string", target);
         }
-        issue = path_issue(json_string_value(v));
+        issue = leads_mapping_path_issue(json_string_value(v));
         if (issue != NULL) {
             return apr_psprintf(p, "mapping: the path for %s %s", target,
                                 issue);
@@ -148,81 +151,6 @@ const char *leads_mapping_path(const leads_mapping_t *m, const char *target)
     }
     return strcmp(target, target_external_id) == 0 ? default_external_id_path
                                                    : target;
-}
-
-/* An array index: digits, no leading zero, small enough; else -1. */
-static long segment_index(const char *seg, apr_size_t n)
-{
-    long index = 0;
-    apr_size_t i;
-
-    if (n == 0 || n > 9 || (seg[0] == '0' && n > 1)) {
-        return -1;
-    }
-    for (i = 0; i < n; i++) {
-        if (seg[i] < '0' || seg[i] > '9') {
-            return -1;
-        }
-        index = index * 10 + (seg[i] - '0');
-    }
-    return index;
-}
-
-static json_t *path_step(json_t *v, const char *seg, apr_size_t n)
-{
-    char key[LEADS_PATH_MAX_BYTES + 1];
-    long index;
-
-    if (json_is_array(v)) {
-        index = segment_index(seg, n);
-        return index < 0 ? NULL : json_array_get(v, (size_t)index);
-    }
-    if (!json_is_object(v)) {
-        return NULL;
-    }
-    memcpy(key, seg, n);
-    key[n] = '\0';
-    return json_object_get(v, key);
-}
-
-json_t *leads_json_path(json_t *root, const char *path)
-{
-    const char *seg = path, *dot;
-    json_t *v = root;
-    int segments = 0;
-    apr_size_t n;
-
-    if (path == NULL || strlen(path) > LEADS_PATH_MAX_BYTES) {
-        return NULL;
-    }
-    while (v != NULL) {
-        dot = strchr(seg, '.');
-        n = dot != NULL ? (apr_size_t)(dot - seg) : strlen(seg);
-        if (n == 0 || ++segments > LEADS_PATH_MAX_SEGMENTS) {
-            return NULL;
-        }
-        v = path_step(v, seg, n);
-        if (dot == NULL) {
-            break;
-        }
-        seg = dot + 1;
-    }
-    return v;
-}
-
-static apr_status_t json_decref_cleanup(void *data)
-{
-    json_decref(data);
-    return APR_SUCCESS;
-}
-
-static void add_problem(apr_array_header_t *problems, const char *field,
-                        const char *issue)
-{
-    leads_problem_t *pr = apr_array_push(problems);
-
-    pr->field = field;
-    pr->issue = issue;
 }
 
 /* The value at `path` (a new reference), NULL when missing. A form value
@@ -336,7 +264,7 @@ static void map_external_id(apr_pool_t *p, const leads_mapping_t *m,
         issue = "must be a string or a number";
     }
     if (issue != NULL) {
-        add_problem(problems, target_external_id, issue);
+        leads_problem_add(problems, target_external_id, issue);
     }
     json_decref(v);
 }
@@ -468,8 +396,7 @@ static int mapping_apply(apr_pool_t *p, const leads_mapping_t *m,
     int i;
 
     out->lead = json_object();
-    apr_pool_cleanup_register(p, out->lead, json_decref_cleanup,
-                              apr_pool_cleanup_null);
+    leads_json_pool_owns(p, out->lead);
     out->external_id = NULL;
     out->origins = apr_hash_make(p);
     for (i = 0; text_targets[i] != NULL; i++) {

@@ -12,11 +12,8 @@
 #include <jansson.h>
 
 #include "leads_form.h"
+#include "leads_json.h"
 #include "leads_validate.h"
-
-/* A path is at most this long, in bytes and in dot-separated segments. */
-#define LEADS_PATH_MAX_BYTES    256
-#define LEADS_PATH_MAX_SEGMENTS 16
 
 /* An external id is at most this many characters. */
 #define LEADS_EXTERNAL_ID_MAX_CHARS 255
@@ -51,12 +48,27 @@ typedef struct {
     apr_hash_t *origins;
 } leads_mapped_t;
 
-/* Parse a stored mapping, a JSON object {"target": "path", …}. Targets:
- * first_name, last_name, email, phone, assignee_id, external_id and
- * data.<field>; each at most once. Paths: non-empty strings of at most
- * LEADS_PATH_MAX_SEGMENTS non-empty dot-separated segments, at most
- * LEADS_PATH_MAX_BYTES bytes, no control characters. NULL or "" text is
- * the empty mapping (every target by default).
+/* Non-zero when `target` is a lead field a mapping may fill: first_name,
+ * last_name, email, phone, assignee_id, external_id, or data.<field> for
+ * any non-empty field name (a firm may define the field after the
+ * mapping; data the firm does not define is dropped at ingestion). */
+int leads_mapping_target_valid(const char *target);
+
+/* The targets leads_mapping_target_valid() accepts, as text for a
+ * message: "first_name, …, external_id or data.<field>". */
+const char *leads_mapping_targets_text(apr_pool_t *p);
+
+/* NULL when `path` may be a mapping's path, else why not ("must not be
+ * empty", …): a non-empty string of at most LEADS_PATH_MAX_SEGMENTS
+ * non-empty dot-separated segments, at most LEADS_PATH_MAX_BYTES bytes,
+ * no control characters; what leads_json_path() follows. A plain form
+ * field name is such a path. */
+const char *leads_mapping_path_issue(const char *path);
+
+/* Parse a stored mapping, a JSON object {"target": "path", …}: each target
+ * valid (leads_mapping_target_valid()) and mapped at most once, each path
+ * a string without an issue (leads_mapping_path_issue()). NULL or "" text
+ * is the empty mapping (every target by default).
  *
  * Returns NULL and sets *out, or a message for the operator (the first
  * problem found) and leaves *out NULL. */
@@ -110,13 +122,5 @@ int leads_mapping_apply_form(apr_pool_t *p, const leads_mapping_t *m,
  * when it has no origin or the origin is the same text. */
 const char *leads_mapping_label(apr_pool_t *p, const leads_mapped_t *mapped,
                                 const char *field);
-
-/* The value at `path` in `root` (a borrowed reference), or NULL when it is
- * missing or the path is malformed or too long. Segments are separated by
- * dots; on an array, a segment of digits (no leading zero) is an index and
- * anything else misses; on an object, a segment is a key (so "0" may be a
- * key); on a scalar, the path misses. A key containing a dot cannot be
- * reached. */
-json_t *leads_json_path(json_t *root, const char *path);
 
 #endif

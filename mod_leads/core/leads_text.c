@@ -41,6 +41,16 @@ apr_size_t leads_text_length(const char *s)
 }
 
 /* C1 controls U+0080..U+009F are encoded as C2 80..C2 9F. */
+int leads_text_in_list(const char *const *list, const char *s)
+{
+    for (; *list != NULL; list++) {
+        if (strcmp(*list, s) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int leads_text_has_control(const char *s)
 {
     const unsigned char *u = (const unsigned char *)s;

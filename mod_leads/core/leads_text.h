@@ -13,4 +13,7 @@ apr_size_t leads_text_length(const char *s);
 /* Non-zero if `s` holds a C0 or C1 control character or DEL. */
 int leads_text_has_control(const char *s);
 
+/* Non-zero if `s` is one of the strings of `list` (NULL-ended), exactly. */
+int leads_text_in_list(const char *const *list, const char *s);
+
 #endif

@@ -6,6 +6,7 @@
 #include <apr_strings.h>
 
 #include "leads_contact.h"
+#include "leads_json.h"
 #include "leads_phone.h"
 #include "leads_text.h"
 #include "leads_time.h"
@@ -28,23 +29,13 @@ static const char issue_required[] = "is required";
 static const char issue_not_string[] = "must be a string";
 static const char issue_control[] = "must not contain control characters";
 
-static void add_problem(apr_array_header_t *problems, const char *field,
-                        const char *issue)
+void leads_problem_add(apr_array_header_t *problems, const char *field,
+                       const char *issue)
 {
     leads_problem_t *pr = apr_array_push(problems);
 
     pr->field = field;
     pr->issue = issue;
-}
-
-static int name_in(const char *const *names, const char *name)
-{
-    for (; *names != NULL; names++) {
-        if (strcmp(*names, name) == 0) {
-            return 1;
-        }
-    }
-    return 0;
 }
 
 static int json_is_absent(const json_t *v)
@@ -110,7 +101,7 @@ static const char *check_name(apr_pool_t *p, json_t *body, const char *key,
         issue = name_issue(s);
     }
     if (issue != NULL) {
-        add_problem(problems, key, issue);
+        leads_problem_add(problems, key, issue);
         return "";
     }
     return s;
@@ -145,7 +136,7 @@ static const char *check_contact(apr_pool_t *p, json_t *body, const char *key,
         issue = normalize(p, s, region, &normalized);
     }
     if (issue != NULL) {
-        add_problem(problems, key, issue);
+        leads_problem_add(problems, key, issue);
         return "";
     }
     return normalized;
@@ -162,7 +153,7 @@ static const char *check_assignee(apr_pool_t *p, json_t *body,
     }
     if (!json_is_string(v) || json_string_has_nul(v)
         || !leads_uuid_parse(p, json_string_value(v), &uuid)) {
-        add_problem(problems, "assignee_id", "must be a UUID");
+        leads_problem_add(problems, "assignee_id", "must be a UUID");
         return NULL;
     }
     return uuid;
@@ -175,8 +166,8 @@ static void check_unknown_fields(apr_pool_t *p, json_t *body,
     json_t *v;
 
     json_object_foreach(body, key, v) {
-        if (!name_in(top_level_fields, key)) {
-            add_problem(problems, apr_pstrdup(p, key), "unknown field");
+        if (!leads_text_in_list(top_level_fields, key)) {
+            leads_problem_add(problems, apr_pstrdup(p, key), "unknown field");
         }
     }
 }
@@ -302,12 +293,6 @@ static const char *check_field_value(apr_pool_t *p,
     return "has an unknown field type";
 }
 
-static apr_status_t json_decref_cleanup(void *data)
-{
-    json_decref(data);
-    return APR_SUCCESS;
-}
-
 /* Stores the defined fields of `data` in out->data, lists the others in
  * out->ignored, and reports wrong values. */
 static void check_data_values(apr_pool_t *p, json_t *data,
@@ -328,7 +313,7 @@ static void check_data_values(apr_pool_t *p, json_t *data,
             continue;                   /* counts as absent */
         }
         else if ((issue = check_field_value(p, def, v)) != NULL) {
-            add_problem(problems, apr_pstrcat(p, "data.", key, NULL), issue);
+            leads_problem_add(problems, apr_pstrcat(p, "data.", key, NULL), issue);
         }
         else {
             json_object_set(out->data, key, v);
@@ -348,7 +333,7 @@ static void check_data_required(apr_pool_t *p, json_t *data,
 
         if (def->required
             && json_is_absent(json_object_get(data, def->name))) {
-            add_problem(problems, apr_pstrcat(p, "data.", def->name, NULL),
+            leads_problem_add(problems, apr_pstrcat(p, "data.", def->name, NULL),
                         issue_required);
         }
     }
@@ -361,10 +346,9 @@ static void check_data(apr_pool_t *p, json_t *body,
     json_t *data = json_object_get(body, "data");
 
     out->data = json_object();
-    apr_pool_cleanup_register(p, out->data, json_decref_cleanup,
-                              apr_pool_cleanup_null);
+    leads_json_pool_owns(p, out->data);
     if (!json_is_absent(data) && !json_is_object(data)) {
-        add_problem(problems, "data", "must be an object");
+        leads_problem_add(problems, "data", "must be an object");
         return;
     }
     if (json_is_object(data)) {
@@ -389,7 +373,7 @@ int leads_validate_lead(apr_pool_t *p, json_t *body,
     out->phone = check_contact(p, body, "phone", leads_phone_normalize,
                                opts->phone_region, &phone_given, problems);
     if (!email_given && !phone_given) {
-        add_problem(problems, "email", "email or phone is required");
+        leads_problem_add(problems, "email", "email or phone is required");
     }
     out->assignee_id = check_assignee(p, body, problems);
     if (!opts->allow_unknown_top_level) {
@@ -418,29 +402,4 @@ const char *leads_field_type_name(leads_field_type_e type)
         return NULL;
     }
     return field_type_names[type];
-}
-
-int leads_json_depth(const json_t *v)
-{
-    int deepest = 0, d;
-    size_t i;
-    void *it;
-
-    if (json_is_array(v)) {
-        for (i = 0; i < json_array_size(v); i++) {
-            d = leads_json_depth(json_array_get(v, i));
-            deepest = d > deepest ? d : deepest;
-        }
-        return deepest + 1;
-    }
-    if (!json_is_object(v)) {
-        return 0;
-    }
-    /* jansson's iterator API is not const-qualified; nothing is modified */
-    for (it = json_object_iter((json_t *)v); it != NULL;
-         it = json_object_iter_next((json_t *)v, it)) {
-        d = leads_json_depth(json_object_iter_value(it));
-        deepest = d > deepest ? d : deepest;
-    }
-    return deepest + 1;
 }

@@ -30,6 +30,11 @@ typedef struct {
     const char *path;                   /* ingestion: the payload path */
 } leads_problem_t;
 
+/* Append the problem {field, issue} to `problems` (leads_problem_t); both
+ * strings must live as long as the array. */
+void leads_problem_add(apr_array_header_t *problems, const char *field,
+                       const char *issue);
+
 /* A validated, normalised lead. Strings live in the pool given to
  * leads_validate_lead(); `data` is released by a cleanup on that pool. */
 typedef struct {
@@ -62,8 +67,5 @@ const leads_field_def_t *leads_field_def_find(const apr_array_header_t *fields,
 /* Parse a field type name ("text", …); returns -1 when unknown. */
 int leads_field_type_parse(const char *name);
 const char *leads_field_type_name(leads_field_type_e type);
-
-/* Deepest nesting of arrays/objects in `v` (a scalar is 0). */
-int leads_json_depth(const json_t *v);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "harness.h"
 #include "leads_contact.h"
+#include "leads_json.h"
 #include "leads_phone.h"
 #include "leads_text.h"
 #include "leads_uuid.h"
