@@ -18,7 +18,8 @@ APLOG_USE_MODULE(leads);
 /* Deeper JSON than this is refused: a lead is two levels deep. */
 #define LEADS_MAX_JSON_DEPTH 32
 
-/* JSON always; a form body only as an inbound webhook (SPEC §6). */
+/* JSON always; a form body only as an inbound webhook (docs/api.md
+ * §6.2). */
 int leads_check_content_type(leads_ctx_t *ctx)
 {
     const char *ct = apr_table_get(ctx->r->headers_in, "Content-Type");

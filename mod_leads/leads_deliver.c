@@ -1,4 +1,4 @@
-/* Webhook delivery (SPEC §7) on the watchdog thread of one child per host.
+/* Webhook delivery (docs/api.md §9.4) on the watchdog thread of one child per host.
  *
  * Each call runs a slice of at most DELIVER_SLICE (mod_watchdog sleeps
  * 100 ms between calls, so slices are long). A wake-up in the ring, or
@@ -297,7 +297,8 @@ static void start_queued(apr_time_t now)
     }
 }
 
-/* What an attempt's outcome makes of the delivery (SPEC §7: any 2xx). */
+/* What an attempt's outcome makes of the delivery (docs/api.md §9.5: any
+ * 2xx, leads_webhook_success()). */
 static void judge(transfer_t *t, CURLcode rc, apr_pool_t *p,
                   leads_outbox_result_t *res)
 {

@@ -1,4 +1,4 @@
-/* Idempotency-Key (SPEC §5), as steps of the handler: the header's syntax
+/* Idempotency-Key (docs/api.md §5), as steps of the handler: the header's syntax
  * and scope; the fingerprint; the remembered answer when the key is taken
  * (0 when the record had expired and is gone); and, for a request that
  * fails, the remembered answer if the key was used before. */

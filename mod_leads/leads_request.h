@@ -20,8 +20,8 @@
 #include "leads_validate.h"
 
 typedef enum {
-    LEADS_MODE_API,                     /* lak_ key: SPEC §4 */
-    LEADS_MODE_INGEST                   /* lik_ key: SPEC §6 */
+    LEADS_MODE_API,                     /* lak_ key: docs/api.md §4 */
+    LEADS_MODE_INGEST                   /* lik_ key: docs/api.md §6 */
 } leads_mode_e;
 
 typedef struct {

@@ -1,5 +1,5 @@
 /* Every answer mod_leads writes: the JSON body, the error envelope of
- * SPEC §8 and the headers every response carries. */
+ * docs/api.md §7 and the headers every response carries (§8). */
 #ifndef LEADS_RESPOND_H
 #define LEADS_RESPOND_H
 

@@ -1,4 +1,4 @@
-/* leadsctl: the admin CLI of mod_leads (SPEC §9). Creates the schema and
+/* leadsctl: the admin CLI of mod_leads (README, "leadsctl"). Creates the schema and
  * provisions firms, stages, members, fields and keys through apr_dbd.
  *
  *   leadsctl [--driver D --params P] [--json] NOUN VERB [--opt value]… [ARG]

@@ -1,4 +1,4 @@
-/* leadsctl: a firm's API keys (SPEC §3). The key is shown once, at
+/* leadsctl: a firm's API keys (docs/api.md §2). The key is shown once, at
  * creation; the database keeps its SHA-256 and last four characters. */
 #include <string.h>
 

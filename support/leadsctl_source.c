@@ -1,4 +1,4 @@
-/* leadsctl: a firm's ingestion sources (SPEC §6). A source has a name (the
+/* leadsctl: a firm's ingestion sources (docs/api.md §6.1). A source has a name (the
  * lead's `source`), an ingestion key shown once at creation (stored as its
  * SHA-256 and last four characters, like an API key) and a mapping from
  * lead fields to paths in the source's payload. */
@@ -19,7 +19,7 @@
 #include "leadsctl_source.h"
 
 /* The name becomes each lead's `source`, which the API takes up to 100
- * characters (SPEC §4). */
+ * characters (docs/api.md §4.2). */
 #define SOURCE_NAME_MAX  100
 
 static const leadsctl_column_t source_columns[] = {

@@ -1,5 +1,5 @@
 /* leadsctl: a firm's webhook endpoints and the outbox of their deliveries
- * (SPEC §7). The endpoint's secret is shown once, at creation; the
+ * (docs/api.md §9.1, §9.4). The endpoint's secret is shown once, at creation; the
  * deliverer needs it to sign, so it is stored as it is and never listed. */
 #include <stdlib.h>
 #include <string.h>

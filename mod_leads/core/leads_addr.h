@@ -1,4 +1,4 @@
-/* The webhook SSRF guard's address classification (SPEC §7): is the
+/* The webhook SSRF guard's address classification (docs/api.md §9.6): is the
  * address a delivery is about to connect to a public one?
  *
  * It judges the address actually connected to, so the deliverer calls it

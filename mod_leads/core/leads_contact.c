@@ -1,4 +1,5 @@
-/* Email rules and normalisation (SPEC §4); phone rules: leads_phone.c. */
+/* Email rules and normalisation (docs/api.md §4.2); phone rules:
+ * leads_phone.c. */
 #include <string.h>
 
 #include <apr_lib.h>

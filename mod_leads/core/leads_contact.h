@@ -1,4 +1,4 @@
-/* Email rules and normalisation (SPEC §4). Pure C. Phone rules:
+/* Email rules and normalisation (docs/api.md §4.2). Pure C. Phone rules:
  * leads_phone.h. */
 #ifndef LEADS_CONTACT_H
 #define LEADS_CONTACT_H

@@ -1,4 +1,4 @@
-/* application/x-www-form-urlencoded decoding (SPEC §6). Stricter than a
+/* application/x-www-form-urlencoded decoding (docs/api.md §6.2). Stricter than a
  * browser's parser: a malformed escape or a byte sequence that is not
  * UTF-8 is refused rather than guessed at, since the text ends up in a
  * lead byte for byte. */

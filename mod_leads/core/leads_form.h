@@ -1,4 +1,5 @@
-/* application/x-www-form-urlencoded bodies for ingestion mode (SPEC §6):
+/* application/x-www-form-urlencoded bodies for ingestion mode
+ * (docs/api.md §6.2):
  * pure C over APR, no httpd types, so it is unit-tested directly. */
 #ifndef LEADS_FORM_H
 #define LEADS_FORM_H

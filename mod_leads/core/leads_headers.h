@@ -3,7 +3,7 @@
 #ifndef LEADS_HEADERS_H
 #define LEADS_HEADERS_H
 
-/* SPEC §5: an Idempotency-Key is 1..255 printable ASCII characters. */
+/* docs/api.md §5: an Idempotency-Key is 1..255 printable ASCII characters. */
 int leads_idempotency_key_valid(const char *key);
 
 /* Is `content_type` the media type `want`: any case, optional white space

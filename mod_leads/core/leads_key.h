@@ -1,4 +1,5 @@
-/* Secret keys: generation, hashing for storage, Bearer parsing (SPEC §3). */
+/* Secret keys: generation, hashing for storage, Bearer parsing
+ * (docs/api.md §2). */
 #ifndef LEADS_KEY_H
 #define LEADS_KEY_H
 

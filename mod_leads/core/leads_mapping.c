@@ -1,4 +1,4 @@
-/* Ingestion mapping (SPEC §6). The mapping only moves values into the
+/* Ingestion mapping (docs/api.md §6.3). The mapping only moves values into the
  * shape of an API-mode body and turns numbers into text where a string is
  * wanted; judging the values is left to leads_validate_lead(), so both
  * modes accept and refuse exactly the same leads. */

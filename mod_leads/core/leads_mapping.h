@@ -1,4 +1,4 @@
-/* Ingestion mapping (SPEC §6): an ingestion source's payload, JSON or
+/* Ingestion mapping (docs/api.md §6.3): an ingestion source's payload, JSON or
  * form, turned into a body shaped like an API-mode request, which the
  * caller then validates with leads_validate_lead() exactly as in API mode
  * (with allow_unknown_top_level). Pure C over jansson and APR, no httpd

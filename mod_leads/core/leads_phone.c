@@ -1,4 +1,4 @@
-/* Phone rules and E.164 normalisation (SPEC §4). */
+/* Phone rules and E.164 normalisation (docs/api.md §4.2). */
 #include <string.h>
 #include <strings.h>
 

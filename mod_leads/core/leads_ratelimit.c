@@ -1,4 +1,4 @@
-/* Per-key trailing-window rate limit (SPEC §3). Each key's window is kept
+/* Per-key trailing-window rate limit (docs/api.md §3). Each key's window is kept
  * as a ring of LEADS_RL_BUCKETS counters: constant memory per key, and a
  * hit expires within one bucket's width of the exact trailing window, so
  * Retry-After is never longer than the window itself. */

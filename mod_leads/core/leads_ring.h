@@ -1,6 +1,6 @@
 /* The webhook wake-up ring: a fixed-size FIFO of delivery ids (UUID
  * strings) in a caller-provided block, placed in shared memory by the
- * module (SPEC §7). The outbox table is the truth; the ring only lets the
+ * module (docs/api.md §9.4). The outbox table is the truth; the ring only lets the
  * deliverer start at once instead of at the next sweep, so a full ring
  * drops the id (and counts it) rather than waiting.
  *

@@ -1,4 +1,5 @@
-/* The webhook retry schedule (SPEC §2, §7): `LeadsWebhookRetrySchedule
+/* The webhook retry schedule (docs/directives.md §4.3, docs/api.md
+ * §9.4): `LeadsWebhookRetrySchedule
  * d1 d2 ...`, the delays before each retry. A delivery gets the first
  * attempt plus one retry per delay, so attempts = delays + 1. */
 #ifndef LEADS_SCHEDULE_H

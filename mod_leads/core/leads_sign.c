@@ -1,4 +1,4 @@
-/* Webhook secrets and signatures (SPEC §7): HMAC-SHA256 from OpenSSL
+/* Webhook secrets and signatures (docs/api.md §9.1, §9.3): HMAC-SHA256 from OpenSSL
  * libcrypto, base64 and hex from APR. */
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* Webhook secrets and signatures (SPEC §7).
+/* Webhook secrets and signatures (docs/api.md §9.1, §9.3).
  *
  * A secret is "whsec_" + base64 of random bytes. Each delivery carries two
  * signatures over the same raw body:
@@ -16,7 +16,7 @@
 #include <apr_pools.h>
 
 #define LEADS_WHSEC_PREFIX       "whsec_"
-/* Random bytes in a new secret (SPEC: 24 or more). */
+/* Random bytes in a new secret (docs/api.md §9.1: 24). */
 #define LEADS_WHSEC_RANDOM_BYTES 24
 /* Decoded key sizes leads_whsec_check() accepts (Standard Webhooks). */
 #define LEADS_WHSEC_MIN_BYTES    24

@@ -1,4 +1,4 @@
-/* UTF-8 text helpers for validation (SPEC §4). */
+/* UTF-8 text helpers for validation (docs/api.md §4.2). */
 #include <string.h>
 
 #include <apr_strings.h>

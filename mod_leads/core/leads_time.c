@@ -1,4 +1,5 @@
-/* Timestamps as the API shows them, and calendar dates (SPEC §4). */
+/* Timestamps as the API shows them, and calendar dates (docs/api.md
+ * §4.3, §4.4). */
 #include <string.h>
 
 #include <apr_lib.h>

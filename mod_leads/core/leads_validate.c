@@ -1,4 +1,4 @@
-/* Validation of a lead payload (SPEC §4). Every problem is collected, one
+/* Validation of a lead payload (docs/api.md §4.2, §4.3). Every problem is collected, one
  * per field, so a client fixes its request in one round trip. */
 #include <string.h>
 

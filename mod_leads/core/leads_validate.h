@@ -1,4 +1,4 @@
-/* Validation of a lead payload against SPEC §4: pure C over jansson and APR,
+/* Validation of a lead payload (docs/api.md §4.2, §4.3): pure C over jansson and APR,
  * no httpd types, so it is unit-tested directly and fuzzed. */
 #ifndef LEADS_VALIDATE_H
 #define LEADS_VALIDATE_H

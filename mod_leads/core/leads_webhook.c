@@ -1,4 +1,4 @@
-/* The webhook wire format (SPEC §7): what a delivery says on the wire
+/* The webhook wire format (docs/api.md §9.3, §9.5): what a delivery says on the wire
  * besides its body, and what answer counts. */
 #include <apr_strings.h>
 

@@ -1,4 +1,4 @@
-/* The webhook wire format (SPEC §7): the header lines a delivery carries
+/* The webhook wire format (docs/api.md §9.3, §9.5): the header lines a delivery carries
  * and which outcome of an attempt counts as delivered. Pure C; the
  * deliverer (leads_deliver.c) schedules, sends (adding its User-Agent)
  * and records. */

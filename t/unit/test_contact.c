@@ -1,4 +1,4 @@
-/* Email and phone rules and normalisation (SPEC §4). */
+/* Email and phone rules and normalisation (docs/api.md §4.2). */
 #include <apr_general.h>
 #include <apr_pools.h>
 #include <apr_strings.h>

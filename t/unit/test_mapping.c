@@ -1,4 +1,4 @@
-/* Ingestion mapping (SPEC §6): stored mappings, paths, JSON and form
+/* Ingestion mapping (docs/api.md §6.3): stored mappings, paths, JSON and form
  * payloads mapped to an API-mode body, then validated as in API mode. */
 #include <stdlib.h>
 #include <string.h>

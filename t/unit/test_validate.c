@@ -1,4 +1,4 @@
-/* Lead validation (SPEC §4): every rule, and every problem at once. */
+/* Lead validation (docs/api.md §4.2, §4.3): every rule, and every problem at once. */
 #include <stdlib.h>
 
 #include <apr_general.h>

@@ -1,4 +1,4 @@
-/* The webhook wire format (SPEC §7): a delivery's header lines and what
+/* The webhook wire format (docs/api.md §9.3, §9.5): a delivery's header lines and what
  * counts as delivered. */
 #include <string.h>
 
