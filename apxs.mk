@@ -1,4 +1,13 @@
 # Build rules for mod_leads.so (with apxs) and leadsctl, included by Makefile.
+#
+# The folders say what each file is, and the lists below come from them:
+#   mod_leads/core/  plain C, no httpd types: build/libleads_core.a, linked
+#                    by the module, leadsctl, the unit tests (and, built
+#                    again with libFuzzer's instrumentation, the fuzzers)
+#   mod_leads/       the httpd glue: mod_leads.so
+#   support/         leadsctl
+# Each is compiled with only its own folder and the core's on the include
+# path, so the core cannot reach a glue or httpd header by mistake.
 
 APXS      ?= apxs
 APR_CONF  ?= apr-1-config
@@ -17,24 +26,20 @@ WARN      += $(SAN_FLAGS)
 endif
 
 SRC       := mod_leads
+CORE      := $(SRC)/core
+CTL       := support
 BUILD     := build
 
-# Plain C shared by the module, leadsctl and the unit tests: no httpd types.
-CORE_SRC  := $(addprefix $(SRC)/, leads_text.c leads_contact.c leads_phone.c \
-               leads_validate.c leads_uuid.c leads_time.c leads_key.c \
-               leads_ratelimit.c leads_dialect.c leads_sign.c leads_ring.c leads_addr.c leads_schedule.c \
-               leads_form.c leads_mapping.c leads_headers.c)
+CORE_SRC  := $(sort $(wildcard $(CORE)/*.c))
+CORE_HDR  := $(wildcard $(CORE)/*.h)
+CORE_OBJ  := $(patsubst $(CORE)/%.c,$(BUILD)/core/%.o,$(CORE_SRC))
+CORE_LIB  := $(BUILD)/libleads_core.a
 
-# The module: httpd glue around the core.
-MOD_SRC   := $(addprefix $(SRC)/, mod_leads.c leads_config.c leads_handler.c leads_body.c \
-               leads_idempotency.c leads_ingest.c \
-               leads_respond.c leads_db.c leads_store.c leads_profile.c leads_shm.c \
-               leads_maint.c leads_outbox.c leads_deliver.c leads_status.c \
-               leads_redact.c leads_conftree.c leads_db_gate.c leads_check.c) \
-             $(CORE_SRC)
+MOD_SRC   := $(sort $(wildcard $(SRC)/*.c))
+MOD_HDR   := $(wildcard $(SRC)/*.h)
 
-CTL_SRC   := $(addprefix $(SRC)/, leadsctl.c leadsctl_db.c leadsctl_out.c leadsctl_firm.c leadsctl_key.c leadsctl_source.c leadsctl_webhook.c) $(CORE_SRC) \
-             $(BUILD)/leads_schema.c
+CTL_SRC   := $(sort $(wildcard $(CTL)/*.c)) $(BUILD)/leads_schema.c
+CTL_HDR   := $(wildcard $(CTL)/*.h)
 
 SQL_FILES := $(sort $(wildcard sql/*/*.sql))
 
@@ -61,10 +66,26 @@ $(FLAGS_STAMP):
 	@rm -f $(BUILD)/.sanitize-*
 	@touch $@
 
-$(MODULE): $(MOD_SRC) $(wildcard $(SRC)/*.h) $(FLAGS_STAMP)
-	cd $(SRC) && $(APXS) -c -o mod_leads.so \
-	    $(foreach f,$(WARN),-Wc,$(f)) $(LEADS_LIBS) -lcurl -lsqlite3 \
-	    $(notdir $(MOD_SRC))
+# The core, compiled once, position-independent so that the module (a
+# shared object) can link it too. No httpd include directory here.
+$(BUILD)/core/%.o: $(CORE)/%.c $(CORE_HDR) $(FLAGS_STAMP)
+	@mkdir -p $(BUILD)/core
+	$(CC) $(WARN) -g -O2 -fPIC -I$(CORE) $(APR_CFLAGS) -c -o $@ $<
+
+$(CORE_LIB): $(CORE_OBJ)
+	rm -f $@
+	ar rcs $@ $(CORE_OBJ)
+
+# The libraries follow the core's archive (apxs passes the words after the
+# sources on in order), so the linker sees what the core uses of them.
+# libtool warns that linking a static archive into a shared object is not
+# portable: it is on every platform httpd's apxs builds for, as the archive
+# is compiled -fPIC.
+$(MODULE): $(MOD_SRC) $(MOD_HDR) $(CORE_HDR) $(CORE_LIB) $(FLAGS_STAMP)
+	cd $(SRC) && $(APXS) -c -o mod_leads.so -I core \
+	    $(foreach f,$(WARN),-Wc,$(f)) \
+	    $(notdir $(MOD_SRC)) $(abspath $(CORE_LIB)) \
+	    $(LEADS_LIBS) -lcurl -lsqlite3
 
 # The schema files are compiled into leadsctl so `leadsctl init` needs no
 # data directory.
@@ -74,18 +95,18 @@ $(BUILD)/leads_schema.c: $(SQL_FILES) scripts/embed-sql.sh
 
 # CPPFLAGS, CFLAGS and LDFLAGS from the environment are honoured (the Debian
 # package build passes dpkg-buildflags' hardening this way; apxs has its own).
-$(LEADSCTL): $(CTL_SRC) $(wildcard $(SRC)/*.h) $(FLAGS_STAMP)
+$(LEADSCTL): $(CTL_SRC) $(CTL_HDR) $(CORE_HDR) $(CORE_LIB) $(FLAGS_STAMP)
 	@mkdir -p $(BUILD)
 	$(if $(LEADS_VERSION),,$(error no LEADS_VERSION in $(SRC)/mod_leads.h))
-	$(CC) $(WARN) -g -O2 $(CPPFLAGS) $(CFLAGS) -I$(SRC) $(APR_CFLAGS) \
+	$(CC) $(WARN) -g -O2 $(CPPFLAGS) $(CFLAGS) -I$(CTL) -I$(CORE) $(APR_CFLAGS) \
 	    '-DLEADS_VERSION="$(LEADS_VERSION)"' $(LDFLAGS) -o $@ $(CTL_SRC) \
-	    $(APR_LIBS) $(LEADS_LIBS)
+	    $(CORE_LIB) $(APR_LIBS) $(LEADS_LIBS)
 
 # Unit tests of the core: one TAP program per t/unit/*.c.
 UNIT_SRC  := $(wildcard t/unit/*.c)
 UNIT_BIN  := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 
-$(BUILD)/unit/%: t/unit/%.c $(CORE_SRC) $(wildcard $(SRC)/*.h) t/unit/tap.h
+$(BUILD)/unit/%: t/unit/%.c $(CORE_HDR) $(CORE_LIB) t/unit/tap.h
 	@mkdir -p $(BUILD)/unit
-	$(CC) $(WARN) -g -O1 -I$(SRC) -It/unit $(APR_CFLAGS) -o $@ $< $(CORE_SRC) \
-	    $(APR_LIBS) $(LEADS_LIBS)
+	$(CC) $(WARN) -g -O1 -I$(CORE) -It/unit $(APR_CFLAGS) -o $@ $< \
+	    $(CORE_LIB) $(APR_LIBS) $(LEADS_LIBS)

@@ -8,8 +8,9 @@
 #include "http_protocol.h"
 #include "util_filter.h"
 
+#include "leads_body.h"
 #include "leads_headers.h"
-#include "leads_request.h"
+#include "leads_json.h"
 #include "mod_leads.h"
 
 APLOG_USE_MODULE(leads);
@@ -17,7 +18,8 @@ APLOG_USE_MODULE(leads);
 /* Deeper JSON than this is refused: a lead is two levels deep. */
 #define LEADS_MAX_JSON_DEPTH 32
 
-/* JSON always; a form body only as an inbound webhook (SPEC §6). */
+/* JSON always; a form body only as an inbound webhook (docs/api.md
+ * §6.2). */
 int leads_check_content_type(leads_ctx_t *ctx)
 {
     const char *ct = apr_table_get(ctx->r->headers_in, "Content-Type");
@@ -133,12 +135,6 @@ int leads_read_body(leads_ctx_t *ctx)
     return 0;
 }
 
-static apr_status_t decref_json(void *data)
-{
-    json_decref(data);
-    return APR_SUCCESS;
-}
-
 static int parse_form(leads_ctx_t *ctx)
 {
     if (leads_form_parse(ctx->r->pool, ctx->raw, ctx->raw_len,
@@ -170,8 +166,7 @@ int leads_parse_body(leads_ctx_t *ctx)
                                        "JSON: %s (at character %d).",
                                        jerr.text, jerr.position));
     }
-    apr_pool_cleanup_register(ctx->r->pool, ctx->body, decref_json,
-                              apr_pool_cleanup_null);
+    leads_json_pool_owns(ctx->r->pool, ctx->body);
     if (!json_is_object(ctx->body)) {
         return leads_fail(ctx, LEADS_ERR_INVALID_JSON,
                           "The body must be a JSON object.");

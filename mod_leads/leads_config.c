@@ -9,7 +9,7 @@
 #include "apr_lib.h"
 
 #include "leads_config.h"
-#include "leads_contact.h"
+#include "leads_phone.h"
 #include "mod_leads.h"
 
 void *leads_create_srv_cfg(apr_pool_t *p, server_rec *s)

@@ -1,4 +1,4 @@
-/* Directives of SPEC §2: the per-server configuration (virtual hosts
+/* Directives of docs/directives.md: the per-server configuration (virtual hosts
  * inherit what they do not set). */
 #ifndef LEADS_CONFIG_H
 #define LEADS_CONFIG_H

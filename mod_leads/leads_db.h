@@ -4,7 +4,8 @@
  * On pgsql a reconnect (PQreset in the driver's connection check) silently
  * drops server-side prepared statements while mod_dbd's table still holds
  * them; leads_db_run() therefore gives a failed unit of work on such a
- * backend one more try on freshly prepared statements (NOTES-apr-dbd.md). */
+ * backend one more try on freshly prepared statements (docs/database.md
+ * §4.1). */
 #ifndef LEADS_DB_H
 #define LEADS_DB_H
 

@@ -1,4 +1,4 @@
-/* Webhook delivery (SPEC §7) on the watchdog thread of one child per host.
+/* Webhook delivery (docs/api.md §9.4) on the watchdog thread of one child per host.
  *
  * Each call runs a slice of at most DELIVER_SLICE (mod_watchdog sleeps
  * 100 ms between calls, so slices are long). A wake-up in the ring, or
@@ -31,7 +31,7 @@
 #include "leads_deliver.h"
 #include "leads_outbox.h"
 #include "leads_shm.h"
-#include "leads_sign.h"
+#include "leads_webhook.h"
 #include "mod_leads.h"
 
 APLOG_USE_MODULE(leads);
@@ -154,30 +154,23 @@ static struct curl_slist *add_header(struct curl_slist *h, const char *line)
     return more;
 }
 
+/* The delivery's header lines (leads_webhook.c), signed at `now`. */
 static struct curl_slist *signed_headers(transfer_t *t, apr_time_t now)
 {
-    apr_pool_t *p = t->pool;
-    apr_size_t len = strlen(t->item.body);
-    apr_int64_t secs = apr_time_sec(now);
-    const char *lawfficient, *standard;
-    const char *lines[6];
+    apr_array_header_t *lines;
     struct curl_slist *h = NULL;
     int i;
 
-    if (leads_sign_lawfficient(p, t->item.secret, secs, t->item.body, len,
-                               &lawfficient) != APR_SUCCESS
-        || leads_sign_standard(p, t->item.secret, t->item.event_id, secs,
-                               t->item.body, len, &standard) != APR_SUCCESS) {
+    if (leads_webhook_headers(t->pool, t->item.secret, t->item.event_id,
+                              t->item.body, strlen(t->item.body),
+                              apr_time_sec(now), &lines) != APR_SUCCESS) {
         return NULL;
     }
-    lines[0] = "Content-Type: application/json";
-    lines[1] = "Expect:";
-    lines[2] = apr_pstrcat(p, "Lawfficient-Signature: ", lawfficient, NULL);
-    lines[3] = apr_pstrcat(p, "webhook-id: ", t->item.event_id, NULL);
-    lines[4] = apr_psprintf(p, "webhook-timestamp: %" APR_INT64_T_FMT, secs);
-    lines[5] = apr_pstrcat(p, "webhook-signature: ", standard, NULL);
-    for (i = 0; i < (int)(sizeof(lines) / sizeof(lines[0])); i++) {
-        if (!(h = add_header(h, lines[i]))) {
+    /* an empty Expect keeps libcurl from sending "Expect: 100-continue"
+     * and waiting for an answer to it before a larger body */
+    APR_ARRAY_PUSH(lines, const char *) = "Expect:";
+    for (i = 0; i < lines->nelts; i++) {
+        if (!(h = add_header(h, APR_ARRAY_IDX(lines, i, const char *)))) {
             return NULL;
         }
     }
@@ -304,7 +297,8 @@ static void start_queued(apr_time_t now)
     }
 }
 
-/* What an attempt's outcome makes of the delivery (SPEC §7: any 2xx). */
+/* What an attempt's outcome makes of the delivery (docs/api.md §9.5: any
+ * 2xx, leads_webhook_success()). */
 static void judge(transfer_t *t, CURLcode rc, apr_pool_t *p,
                   leads_outbox_result_t *res)
 {
@@ -321,7 +315,7 @@ static void judge(transfer_t *t, CURLcode rc, apr_pool_t *p,
     res->duration = apr_time_now() - t->started;
     res->http_status = (int)http;
     res->next_attempt = apr_time_now();
-    if (rc == CURLE_OK && http >= 200 && http < 300) {
+    if (leads_webhook_success(rc == CURLE_OK, http)) {
         res->status = "delivered";
         dlv->delivered++;
         return;

@@ -1,4 +1,4 @@
-/* Idempotency-Key (SPEC §5): the header's check, the body's fingerprint,
+/* Idempotency-Key (docs/api.md §5): the header's check, the body's fingerprint,
  * and the answers when a key is already taken. The key itself is claimed
  * in the create's transaction (leads_store_create_lead). */
 #include <stdlib.h>
@@ -8,10 +8,11 @@
 #include "apr_strings.h"
 
 #include "leads_headers.h"
+#include "leads_idempotency.h"
 #include "leads_key.h"
-#include "leads_request.h"
 
-/* SPEC §5: 1-255 printable ASCII characters, scoped to the firm. */
+/* docs/api.md §5: 1-255 printable ASCII characters, scoped to the firm
+ * (the source, in ingestion mode). */
 int leads_check_idempotency_key(leads_ctx_t *ctx)
 {
     request_rec *r = ctx->r;

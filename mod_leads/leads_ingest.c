@@ -8,6 +8,7 @@
 #include "http_log.h"
 
 #include "leads_ingest.h"
+#include "leads_json.h"
 #include "leads_key.h"
 #include "mod_leads.h"
 
@@ -57,7 +58,7 @@ int leads_ingest_map(leads_ctx_t *ctx, apr_array_header_t *problems)
         leads_mapping_apply_json(r->pool, mapping, ctx->body, fields,
                                  &ctx->mapped, problems);
     }
-    /* SPEC §6: the lead's source is the source's name */
+    /* docs/api.md §6.1: the lead's source is the source's name */
     json_object_set_new(ctx->mapped.lead, "source",
                         json_string(ctx->source.name));
     ctx->lead_in = ctx->mapped.lead;

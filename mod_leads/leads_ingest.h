@@ -1,4 +1,4 @@
-/* Ingestion mode (SPEC §6): a source's key turns POST /api/leads into an
+/* Ingestion mode (docs/api.md §6): a source's key turns POST /api/leads into an
  * inbound webhook with the source's field mapping and externalId dedupe. */
 #ifndef LEADS_INGEST_H
 #define LEADS_INGEST_H

@@ -1,5 +1,6 @@
 /* What a create needs to know about a firm: its first open stage, its data
- * fields and its members. Cached per child for LeadsCacheTTL (SPEC §2);
+ * fields and its members. Cached per child for LeadsCacheTTL
+ * (docs/directives.md §3.2);
  * keys, sources and webhook endpoints never are, so revocation and
  * subscription changes are immediate. */
 #ifndef LEADS_PROFILE_H

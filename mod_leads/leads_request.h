@@ -1,6 +1,9 @@
-/* One POST /api/leads on its way through the handler's steps. Each step
- * returns 0 to go on, or non-zero: with `answer` set when it has the
- * answer, with `err` filled otherwise. Only leads_handler() writes. */
+/* One POST /api/leads on its way through the handler's steps, and what a
+ * step says with it. Each step returns 0 to go on, or non-zero: with
+ * `answer` set when it has the answer, with `err` filled otherwise. Only
+ * leads_handler() writes. The handler calls the steps (leads_body.c,
+ * leads_idempotency.c, leads_ingest.c) and the steps call these, never
+ * the handler. */
 #ifndef LEADS_REQUEST_H
 #define LEADS_REQUEST_H
 
@@ -17,8 +20,8 @@
 #include "leads_validate.h"
 
 typedef enum {
-    LEADS_MODE_API,                     /* lak_ key: SPEC §4 */
-    LEADS_MODE_INGEST                   /* lik_ key: SPEC §6 */
+    LEADS_MODE_API,                     /* lak_ key: docs/api.md §4 */
+    LEADS_MODE_INGEST                   /* lik_ key: docs/api.md §6 */
 } leads_mode_e;
 
 typedef struct {
@@ -65,24 +68,5 @@ int leads_check_auth_failures(leads_ctx_t *ctx);
 
 /* Set the answer: `status` and JSON text. Returns 1 (the step answered). */
 int leads_answer(leads_ctx_t *ctx, int status, const char *text);
-
-/* leads_body.c: the body read whole under LeadsMaxBodySize before any
- * database work (a failure to read it is kept in body_err and said once
- * the key is known, so a bad key still answers 401); the media type (JSON;
- * a form too in ingestion mode); the body parsed; after an early error,
- * the unread body is drained or the connection closed. */
-int leads_read_body(leads_ctx_t *ctx);
-int leads_check_content_type(leads_ctx_t *ctx);
-int leads_parse_body(leads_ctx_t *ctx);
-void leads_drop_unread_body(leads_ctx_t *ctx);
-
-/* leads_idempotency.c: the header's syntax and scope; the fingerprint; the
- * remembered answer when the key is taken (0 when the record had expired
- * and is gone); and, for a request that fails, the remembered answer if
- * the key was used before. */
-int leads_check_idempotency_key(leads_ctx_t *ctx);
-int leads_prepare_idempotency(leads_ctx_t *ctx);
-int leads_answer_after_conflict(leads_ctx_t *ctx);
-int leads_answer_if_key_known(leads_ctx_t *ctx);
 
 #endif

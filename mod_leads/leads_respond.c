@@ -8,6 +8,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 
+#include "leads_json.h"
 #include "leads_respond.h"
 #include "leads_uuid.h"
 #include "leads_validate.h"
@@ -71,15 +72,6 @@ void leads_respond_prepare(request_rec *r)
     apr_table_setn(r->err_headers_out, "X-Request-Id", leads_request_id(r));
     apr_table_setn(r->err_headers_out, "Lawfficient-Version",
                    LEADS_API_VERSION);
-}
-
-const char *leads_json_text(apr_pool_t *p, const json_t *value)
-{
-    char *text = value ? json_dumps(value, JSON_COMPACT) : NULL;
-    const char *copy = text ? apr_pstrdup(p, text) : NULL;
-
-    free(text);
-    return copy;
 }
 
 int leads_respond_text(request_rec *r, int status, const char *text)

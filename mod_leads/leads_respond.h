@@ -1,5 +1,5 @@
 /* Every answer mod_leads writes: the JSON body, the error envelope of
- * SPEC §8 and the headers every response carries. */
+ * docs/api.md §7 and the headers every response carries (§8). */
 #ifndef LEADS_RESPOND_H
 #define LEADS_RESPOND_H
 
@@ -40,10 +40,6 @@ void leads_respond_prepare(request_rec *r);
 
 /* The request id shown in X-Request-Id (and logged with 500s). */
 const char *leads_request_id(request_rec *r);
-
-/* Serialise a JSON value as mod_leads answers it (compact), or NULL. The
- * text is allocated in `p`. */
-const char *leads_json_text(apr_pool_t *p, const json_t *value);
 
 /* Write JSON text with `status`. Returns OK. */
 int leads_respond_text(request_rec *r, int status, const char *text);

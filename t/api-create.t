@@ -1,4 +1,4 @@
-# SPEC §4 (create a lead), the seed's example: what a 201 looks like and
+# docs/api.md §4 (create a lead; the 201 body: §4.4), the seed's example: what a 201 looks like and
 # what lands in the database.
 use strict;
 use warnings;

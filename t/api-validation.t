@@ -1,4 +1,4 @@
-# SPEC §4 field rules and §8 (422 invalid_request with every problem in
+# docs/api.md §4.2, §4.3 field rules and §7.2 (422 invalid_request with every problem in
 # `details`).  A rejected request never leaves a row behind.
 use strict;
 use warnings;

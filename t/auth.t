@@ -1,4 +1,4 @@
-# SPEC §3: Bearer API keys, their scopes, and revocation taking effect at once.
+# docs/api.md §2: Bearer API keys, their scopes, and revocation taking effect at once.
 use strict;
 use warnings;
 use FindBin;

@@ -1,4 +1,4 @@
-# SPEC §2: every module directive's bad value is refused at config time
+# docs/directives.md: every module directive's bad value is refused at config time
 # (apache2 -t) with a message naming the directive; good values pass.
 use strict;
 use warnings;

@@ -1,4 +1,4 @@
-# SPEC §8 503 `unavailable`, NOTES-apr-dbd (mod_dbd pool, the pgsql
+# docs/api.md §7.2 503 `unavailable`, docs/database.md §2, §4.1 (mod_dbd pool, the pgsql
 # stale-prepared-statement trap): the database going away and coming back
 # never needs an httpd restart and never crashes a child.
 use strict;

@@ -1,9 +1,9 @@
 # Faults under load: the database server stopped and started again, and
 # the app's server-side connections killed over and over, while
-# t/lib/Load.pm posts a few hundred creates a second.  SPEC §8: the
+# t/lib/Load.pm posts a few hundred creates a second.  docs/api.md §7.2: the
 # database away is 503 `unavailable` with Retry-After, never another 5xx
 # and never a dropped connection (httpd stays up, no child dies); creates
-# succeed again without an httpd restart.  SPEC §5/§7: every 201's lead is
+# succeed again without an httpd restart.  docs/api.md §5, §9.4: every 201's lead is
 # stored with its request's data, nothing partial is stored, and a stored
 # lead is answered 201 even when the database's answer to its COMMIT was
 # lost (the module looks the lead up), and retrying its Idempotency-Key

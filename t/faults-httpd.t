@@ -1,8 +1,8 @@
 # Faults under load: httpd killed with SIGKILL (the parent and its children
 # at once) and started again, and gracefully restarted, while
 # t/lib/Load.pm posts a few hundred creates a second and a real receiver
-# (t/lib/Receiver.pm) takes the webhooks.  SPEC §7 "nothing committed is
-# ever dropped": no acknowledged lead is missing, no lead is stored that
+# (t/lib/Receiver.pm) takes the webhooks.  docs/api.md §9.4 "Nothing committed is
+# dropped": no acknowledged lead is missing, no lead is stored that
 # its client cannot learn of, and every stored lead's lead.created arrives
 # once httpd runs again (at least once, always with the same event id).
 # A graceful restart fails no request.

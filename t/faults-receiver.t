@@ -1,4 +1,4 @@
-# SPEC §7: a webhook receiver that hangs never slows lead creation.  The
+# docs/api.md §9.4: a webhook receiver that hangs never slows lead creation.  The
 # deliverer (one watchdog thread, libcurl multi) sends at most
 # LeadsWebhookConcurrency at once and the outbox row is the truth, so while
 # every delivery hangs, a few hundred creates from keep-alive clients are

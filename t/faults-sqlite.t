@@ -1,4 +1,4 @@
-# SPEC §8 503 `unavailable` for SQLite: the database file made read-only,
+# docs/api.md §7.2 503 `unavailable` for SQLite: the database file made read-only,
 # and the disk it lives on full, while httpd runs.  Creates answer 503
 # `unavailable` (never another 5xx, never a crash), nothing partial is
 # stored (a lead, its Idempotency-Key record and its outbox row are one

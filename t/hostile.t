@@ -1,9 +1,9 @@
-# SPEC §8 (with §3, §4, §6): a catalogue of hostile requests.  "A bad
+# docs/api.md §7 (with §2, §4, §6): a catalogue of hostile requests.  "A bad
 # request never crashes a child, never leaves a partial lead, and never
 # returns a 5xx."  Every case is a row of one table: a name, a request
-# builder (exact bytes where it matters) and the statuses the SPEC allows.
+# builder (exact bytes where it matters) and the statuses docs/api.md allows.
 # For every row: a response came back, it is < 500 and one of the allowed
-# statuses, an error has the §8 envelope (and the code the SPEC fixes for
+# statuses, an error has the §7.1 envelope (and the code §7.2 fixes for
 # its status), and the lead/idempotency row counts moved only for a 201.
 # After the table: a valid create still gets 201, no child crashed.
 use strict;
@@ -137,7 +137,7 @@ sub rawchunked {
 
 # ------------------------------------------------------------ the table
 #
-# status: one status or a list of allowed ones (where the SPEC leaves the
+# status: one status or a list of allowed ones (where docs/api.md leaves the
 # choice open: e.g. a number JSON allows but a C parser cannot hold).
 # code: the error code, or {status => code}; by default 400 invalid_json,
 # 413 payload_too_large, 415 unsupported_media_type, 422 invalid_request.
@@ -150,7 +150,7 @@ my %DEFAULT_CODE = (400 => 'invalid_json', 401 => undef, 413 => 'payload_too_lar
 my @CASES;
 sub case { push @CASES, { @_ } }
 
-# ---- body shape (§8: 400 invalid_json) ----
+# ---- body shape (§4.1, §7.2: 400 invalid_json) ----
 case(name => 'empty body', req => api(''), status => 400);
 case(name => 'empty body (raw, Content-Length: 0)', req => rawjson(''), status => 400);
 case(name => 'empty body, no Content-Length', req => rawreq([ 'Authorization: Bearer KEY', 'Content-Type: application/json' ]), status => [400, 411]);
@@ -176,8 +176,8 @@ case(name => 'trailing comma in the object', req => api(substr(VALID(), 0, -1) .
 case(name => 'NaN literal', req => api(jbody(data => '{"amount":NaN}')), status => 400);
 case(name => 'Infinity literal', req => api(jbody(data => '{"amount":Infinity}')), status => 400);
 
-# ---- deep nesting (§8: "nested too deep" is invalid_json) ----
-for my $d (10, 20) {            # shallow enough that the SPEC allows either answer
+# ---- deep nesting (§4.1: "nested too deep" is invalid_json) ----
+for my $d (10, 20) {            # shallow enough that docs/api.md allows either answer
     case(name => "arrays $d deep in an unknown data key", req => api(jbody(data => '{"x":' . ('[' x $d) . (']' x $d) . '}')),
          status => [201, 400]);
     case(name => "objects $d deep in an unknown data key",
@@ -237,7 +237,7 @@ for my $cc ([ NUL => "\0" ], [ 'SOH' => "\x01" ], [ 'US' => "\x1f" ], [ 'LF' => 
     case(name => "raw $cc->[0] byte in a data value", req => api(jbody(data => qq{{"notes":"a$cc->[1]b"}})), status => 400);
     case(name => "raw $cc->[0] byte in a data key", req => api(jbody(data => qq{{"a$cc->[1]b":"x"}})), status => 400);
 }
-# Escaped: valid JSON; names allow no control characters (§4) -> 422.
+# Escaped: valid JSON; names allow no control characters (§4.2) -> 422.
 for my $f (qw(first_name last_name)) {
     case(name => "escaped \\u0000 in $f", req => api(jbody($f => '"Ad\\u0000a"')), status => [400, 422], field => $f);
     case(name => "escaped $_ in $f", req => api(jbody($f => qq{"Ad${_}a"})), status => 422, field => $f)
@@ -294,7 +294,7 @@ case(name => 'duplicate key: data twice', req => api(jbody(data => '{"notes":"a"
 case(name => 'duplicate key inside data', req => api(jbody(data => '{"notes":"a","notes":"b"}')), status => [201, 400, 422]);
 case(name => 'duplicate key: 200 times first_name', req => api(jbody(_tail => join(',', ('"first_name":"X"') x 200))), status => [201, 400, 422]);
 
-# ---- every field with the wrong type (§4 -> 422 naming the field) ----
+# ---- every field with the wrong type (§4.2, §4.3 -> 422 naming the field) ----
 my %WRONG = (array => '["Ada"]', object => '{"a":"Ada"}', number => '12', bool => 'true', 'empty array' => '[]');
 for my $f (@STRING_FIELDS) {
     for my $t (sort keys %WRONG) {
@@ -326,7 +326,7 @@ case(name => 'unknown top-level field with a 5000-byte name', req => api(jbody(_
 case(name => 'no contact (email and phone empty)', req => api(jbody(email => '""', phone => '""')), status => 422);
 case(name => 'empty object', req => api('{}'), status => 422);
 
-# ---- lengths (§4: names and source 1-100 characters, text data <= 1000) ----
+# ---- lengths (§4.2: names and source 1-100 characters; §4.3: text data <= 1000) ----
 my $E = "\xc3\xa9";                 # é: two bytes, one character
 my $EMOJI = "\xf0\x9f\x98\x80";     # one character, four bytes
 for my $f (qw(first_name last_name source)) {
@@ -352,7 +352,7 @@ case(name => 'email local part of 65 characters', req => api(jbody(email => jstr
 case(name => 'email of 10000 characters', req => api(jbody(email => jstr(('a' x 10000) . '@example.com'))), status => 422, field => 'email');
 case(name => 'phone of 10000 digits', req => api(jbody(phone => jstr('1' x 10000))), status => 422, field => 'phone');
 
-# ---- bodies over LeadsMaxBodySize (§8: 413 payload_too_large) ----
+# ---- bodies over LeadsMaxBodySize (§4.1: 413 payload_too_large) ----
 my $pad = sub { my $j = VALID(); $j . (' ' x ($_[0] - length $j)) };
 case(name => "body of exactly LeadsMaxBodySize ($MAX)", req => api($pad->($MAX)), status => 201);
 case(name => 'body one byte over (Content-Length)', req => api($pad->($MAX + 1)), status => 413);

@@ -1,4 +1,4 @@
-# SPEC §8: the error envelope and the HTTP-level errors (405, 404, 415, 413,
+# docs/api.md §7: the error envelope and the HTTP-level errors (405, 404, 415, 413,
 # 400, 409, 403 https_required); no request ever gets a 5xx.
 use strict;
 use warnings;

@@ -1,4 +1,4 @@
-# SPEC §5 Idempotency-Key (codes in §8): a retry with the same key and the
+# docs/api.md §5 Idempotency-Key (codes in §7.2): a retry with the same key and the
 # same body (canonically) replays the first answer and creates nothing; the
 # same key with another body is 422 idempotency_key_reused; keys are scoped
 # to the firm; concurrent requests with one key never make two leads;

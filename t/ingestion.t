@@ -1,9 +1,9 @@
-# SPEC §6 (ingestion mode): a source's lik_ key turns POST /api/leads into
+# docs/api.md §6 (ingestion mode): a source's lik_ key turns POST /api/leads into
 # an inbound webhook: the source's mapping (JSON paths, form fields,
 # defaults), validation as in API mode with the payload path named,
 # externalId dedupe (also under concurrency), the lead.created outbox row,
 # the per-key rate limit, Idempotency-Key scoped to the source (§5),
-# disabled and deleted sources (§3) and the body errors (§8).
+# disabled and deleted sources (§2) and the body errors (§7.2).
 use strict;
 use warnings;
 use utf8;

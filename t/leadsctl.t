@@ -1,4 +1,4 @@
-# SPEC §9: leadsctl's output contract (an id/key alone on stdout, --json one
+# README "leadsctl": leadsctl's output contract (an id/key alone on stdout, --json one
 # object), errors on stderr with a non-zero exit, and keys never shown again.
 use strict;
 use warnings;
@@ -79,8 +79,8 @@ for my $backend (backends()) {
             like($j->{key} // '', qr/^lak_[0-9A-Za-z]{32,}$/, 'key: key');
         };
 
-        # Ingestion sources (SPEC §6) and webhooks (§7).
-        subtest 'source add / webhook add (SPEC §6, §7)' => sub {
+        # Ingestion sources (docs/api.md §6.1) and webhooks (§9.1).
+        subtest 'source add / webhook add (docs/api.md §6.1, §9.1)' => sub {
             alone_ok($site->ctl_run('source', 'add', '--firm', $firm, '--name', 'web form'),
                      qr/lik_[0-9A-Za-z]{32,}/, 'source add: the lik_ key');
             my $secret = alone_ok($site->ctl_run('webhook', 'add', '--firm', $firm, '--url', 'https://example.com/hook'),

@@ -1,4 +1,4 @@
-# SPEC §3 rate limit: per key, a trailing window shared by all httpd children.
+# docs/api.md §3 rate limit: per key, a trailing window shared by all httpd children.
 use strict;
 use warnings;
 use FindBin;

@@ -1,4 +1,4 @@
-# Secrets (SPEC §3, §6, §7, §9): no API key, ingestion key or webhook
+# Secrets (docs/api.md §2, §6.1, §9.1; README "leadsctl"): no API key, ingestion key or webhook
 # secret appears in any log line at any LogLevel (the error log at
 # LogLevel trace8 and an access log are grepped for every secret this file
 # created, whole and by its random part), keys exist in the database only
@@ -282,7 +282,7 @@ for my $backend (backends()) {
             my @own = grep { /\[leads:/ } @lines;
             cmp_ok(scalar @own, '>', 0, 'mod_leads has log lines of its own (' . scalar(@own) . ')');
             is_deeply([ leaks(join("\n", @own), \%needles) ], [], "mod_leads's own log lines: no key, no secret, no part of one");
-            # SPEC: no key in ANY log line at any LogLevel, whoever wrote it.
+            # docs/api.md §2: no key in ANY log line at any LogLevel, whoever wrote it.
             my %where;                  # "[module:level] file.c(line)" => [count, example]
             for my $line (@lines) {
                 my @l = leaks($line, \%needles) or next;

@@ -1,4 +1,4 @@
-# SPEC §4: text round-trips byte for byte (emoji, non-Latin scripts) on every
+# docs/api.md §4.2: text round-trips byte for byte (emoji, non-Latin scripts) on every
 # backend, and hostile strings are stored verbatim (no SQL or format-string
 # interpretation anywhere).
 use strict;

@@ -1,8 +1,9 @@
-# SPEC §7 webhooks, end to end: a real receiver (t/lib/Receiver.pm) on
+# docs/api.md §9 webhooks, end to end: a real receiver (t/lib/Receiver.pm) on
 # loopback, the outbox tables (webhook_deliveries, webhook_attempts), both
 # signature schemes checked with core Digest::SHA, retries, endpoint
 # filters, the ring overflowing, httpd killed or restarted, two hosts on one
-# database, the private-address guard, and `leadsctl webhook ...` (§9).
+# database, the private-address guard (§9.6), and `leadsctl webhook ...`
+# (§9.1, §9.4).
 #
 # Timings are short (`LeadsWebhookRetrySchedule 200ms 500ms 1s`, a 1 s
 # sweep) so the file stays fast; every wait polls with a bound ($WAIT) and
@@ -106,7 +107,7 @@ sub add_endpoint {
 
 # ---------------------------------------------------------------- checks
 
-# What is wrong with one received request, as SPEC §7 has it (empty list:
+# What is wrong with one received request, as docs/api.md §9.3 has it (empty list:
 # nothing).  $secret is the endpoint's whsec_ secret.
 sub delivery_problems {
     my ($req, $secret) = @_;
@@ -166,7 +167,7 @@ sub check_all {
         my $data = event_of($q)->{data};
         $by_lead{ ref $data eq 'HASH' ? $data->{id} // '' : '' }++;
     }
-    ok(!@bad, "$what: all " . scalar(@$reqs) . ' requests are signed and shaped as SPEC §7 says')
+    ok(!@bad, "$what: all " . scalar(@$reqs) . ' requests are signed and shaped as docs/api.md §9.3 says')
         or diag join "\n", @bad[0 .. ($#bad < 4 ? $#bad : 4)];
     return (\%by_event, \%by_lead);
 }
@@ -434,7 +435,7 @@ for my $backend (backends()) {
             is(scalar @req, 1, 'exactly one request for one lead');
             my $q = $req[0] or return;
             is($q->{path}, '/hook', 'to the endpoint URL\'s path');
-            is_deeply([ delivery_problems($q, $secret) ], [], 'signatures and headers as SPEC §7 says');
+            is_deeply([ delivery_problems($q, $secret) ], [], 'signatures and headers as docs/api.md §9.3 says');
             my $h = $q->{headers};
             my ($t, $v1) = ($h->{'lawfficient-signature'} // '') =~ /^t=(\d+),v1=([0-9a-f]{64})$/;
             ok(defined $t, "Lawfficient-Signature: t=<unix>,v1=<hex> ($h->{'lawfficient-signature'})");
@@ -471,7 +472,7 @@ for my $backend (backends()) {
             like($A->sql1("SELECT delivered_at FROM webhook_deliveries WHERE id = '$d->{id}'") // '', qr/\d/,
                  'delivered_at set');
 
-            # An idempotent replay is not a second event (SPEC §5).
+            # An idempotent replay is not a second event (docs/api.md §5).
             my $idem = { 'Idempotency-Key' => "wh-$backend-$$" };
             my $r1 = $A->create($p->{key}, lead(), $idem);
             is($r1->{status}, 201, 'create with an Idempotency-Key: 201');
@@ -488,7 +489,7 @@ for my $backend (backends()) {
             ok(!listed_deliveries($A, $p->{firm}, 'failed')->{ $d->{id} }, '--status failed does not');
         };
 
-        scenario 'ingestion mode: a new externalId makes one lead.created, a duplicate none (SPEC §6)' => sub {
+        scenario 'ingestion mode: a new externalId makes one lead.created, a duplicate none (docs/api.md §6.5)' => sub {
             my $p = $A->provision(fields => []);
             my $rcv = receiver();
             my $ep = add_endpoint($A, $p->{firm}, $rcv->url('/ingest'));
@@ -543,7 +544,7 @@ for my $backend (backends()) {
             is(n_deliveries($A, "firm_id = '$o->{firm}'"), 0, 'no row for the other firm');
 
             # Enabling and disabling take effect for the next lead at once
-            # (SPEC §2 lets a child cache stages, fields and members, not
+            # (docs/directives.md §3.2 lets a child cache stages, fields and members, not
             # endpoints), also when the firm has been used already.
             my $rows_of = sub {
                 my %n = map { $_->[0] => $_->[1] }

@@ -1,4 +1,4 @@
--- mod_leads schema 2: Idempotency-Key records (SPEC §5), written in the
+-- mod_leads schema 2: Idempotency-Key records (docs/api.md §5), written in the
 -- lead's own transaction. scope is 'firm:<id>' (API mode) or 'source:<id>'.
 
 CREATE TABLE IF NOT EXISTS idempotency_keys (

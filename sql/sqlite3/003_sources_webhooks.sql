@@ -1,4 +1,4 @@
--- mod_leads schema 3: ingestion sources (SPEC §6) and webhooks (SPEC §7).
+-- mod_leads schema 3: ingestion sources (docs/api.md §6) and webhooks (docs/api.md §9).
 
 CREATE TABLE IF NOT EXISTS sources (
     id          TEXT PRIMARY KEY,

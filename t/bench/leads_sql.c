@@ -1,5 +1,5 @@
 /* Prints the SQL mod_leads runs, straight from the module's own statement
- * table (mod_leads/leads_dialect.c), so the benchmark never retypes it.
+ * table (mod_leads/core/leads_dialect.c), so the benchmark never retypes it.
  *
  *   leads-sql DRIVER NAME     one statement: NAME is the statement's label
  *                             without "leads_", any case (LEAD_INSERT), or

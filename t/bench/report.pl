@@ -324,7 +324,7 @@ how pgbench's run differs from mod_leads' (the same statements otherwise):
   * statements: KEY_BY_HASH; CREATE_CLAIMED (the claim, the lead and the
     outbox rows in one statement; BEGIN; IDEM_CLAIM; LEAD_INSERT;
     OUTBOX_INSERT; COMMIT for a module without it): the module's text from
-    mod_leads/leads_dialect.c (build/bench/leads-sql), in the module's
+    mod_leads/core/leads_dialect.c (build/bench/leads-sql), in the module's
     order; the profile cache is warm in both.
   * preparing: apr_dbd PREPAREs each statement once per connection with every
     %s declared varchar; pgbench -M prepared prepares them once per client,

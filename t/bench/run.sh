@@ -51,10 +51,11 @@ for t in wrk pgbench psql curl perl "$HTTPD" "$PG_BIN/pg_ctl"; do
     command -v "$t" >/dev/null || die "$t is missing (make deps-test)"
 done
 
-# The two helpers: the statement printer links the module's dialect table.
+# The two helpers: the statement printer links the module's dialect table
+# (from the core library `make build` made).
 mkdir -p "$OUT"
 CFLAGS="-std=c99 -D_GNU_SOURCE -Wall -Wextra -Werror -O2"
-cc $CFLAGS -Imod_leads -o "$OUT/leads-sql" t/bench/leads_sql.c mod_leads/leads_dialect.c
+cc $CFLAGS -Imod_leads/core -o "$OUT/leads-sql" t/bench/leads_sql.c build/libleads_core.a
 cc $CFLAGS -o "$OUT/receiver" t/bench/receiver.c
 
 TMP=$(mktemp -d /tmp/leads-bench.XXXXXX)

@@ -1,8 +1,8 @@
 /* The API-mode body path: bytes -> JSON (as leads_parse_body() loads it)
  * -> depth check -> leads_validate_lead() with a firm's fields of every
  * type -> the JSON the handler writes (stored data, the idempotency
- * fingerprint's canonical form). A lead that passes must be what SPEC §4
- * promises, which is checked too. */
+ * fingerprint's canonical form). A lead that passes must be what
+ * docs/api.md §4.2 promises, which is checked too. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +10,8 @@
 
 #include "harness.h"
 #include "leads_contact.h"
+#include "leads_json.h"
+#include "leads_phone.h"
 #include "leads_text.h"
 #include "leads_uuid.h"
 #include "leads_validate.h"

@@ -16,6 +16,7 @@
 #include "leads_contact.h"
 #include "leads_headers.h"
 #include "leads_key.h"
+#include "leads_phone.h"
 #include "leads_schedule.h"
 #include "leads_sign.h"
 #include "leads_text.h"

@@ -1,9 +1,10 @@
-/* Email and phone rules and normalisation (SPEC §4). */
+/* Email and phone rules and normalisation (docs/api.md §4.2). */
 #include <apr_general.h>
 #include <apr_pools.h>
 #include <apr_strings.h>
 
 #include "leads_contact.h"
+#include "leads_phone.h"
 #include "tap.h"
 
 static const char email_invalid[] = "must be a valid email address";

@@ -1,4 +1,4 @@
-/* Form bodies (SPEC §6): application/x-www-form-urlencoded decoding. */
+/* Form bodies (docs/api.md §6.2): application/x-www-form-urlencoded decoding. */
 #include <string.h>
 
 #include <apr_general.h>

@@ -1,4 +1,4 @@
-/* Header syntax: Idempotency-Key (SPEC §5) and Content-Type matching. */
+/* Header syntax: Idempotency-Key (docs/api.md §5) and Content-Type matching. */
 #include <string.h>
 
 #include <apr_general.h>

@@ -24,7 +24,7 @@ static void test_generate(apr_pool_t *p)
            "API key generated");
     ok(strncmp(a, "lak_", 4) == 0, "lak_ prefix");
     is_int(strlen(a), 4 + LEADS_KEY_RANDOM_CHARS, "prefix + 40 characters");
-    ok(LEADS_KEY_RANDOM_CHARS >= 32, "at least 32 random characters (SPEC)");
+    ok(LEADS_KEY_RANDOM_CHARS >= 32, "at least 32 random characters (docs/api.md §2)");
     ok(all_base62(a + 4), "base62 alphabet");
     leads_key_generate(p, LEADS_INGEST_KEY_PREFIX, &b);
     ok(strncmp(b, "lik_", 4) == 0 && all_base62(b + 4), "lik_ prefix");

@@ -1,4 +1,4 @@
-/* Ingestion mapping (SPEC §6): stored mappings, paths, JSON and form
+/* Ingestion mapping (docs/api.md §6.3): stored mappings, paths, JSON and form
  * payloads mapped to an API-mode body, then validated as in API mode. */
 #include <stdlib.h>
 #include <string.h>
@@ -208,46 +208,37 @@ static void test_parse(apr_pool_t *p)
               "duplicate") != NULL, "duplicate target refused");
 }
 
-static void test_json_path(void)
+/* The rules leadsctl applies to each --map before it stores a mapping. */
+static void test_rules(apr_pool_t *p)
 {
-    json_t *root = json_loads("{\"contact\":{\"email\":\"a@b.co\","
-                              "\"tags\":[\"x\",\"y\"]},"
-                              "\"items\":[{\"value\":1},{\"value\":2}],"
-                              "\"obj\":{\"0\":\"zero\"},\"n\":5}", 0, NULL);
-    json_t *v;
+    static const char *const targets[] = {
+        "first_name", "last_name", "email", "phone", "assignee_id",
+        "external_id", "data.caseType", "data.x y", NULL
+    };
+    static const char *const not_targets[] = {
+        "source", "data", "data.", "mail", "Email", "externalId", "", NULL
+    };
+    int i;
 
-    is_str(json_string_value(leads_json_path(root, "contact.email")),
-           "a@b.co", "dotted into objects");
-    v = leads_json_path(root, "items.1.value");
-    ok(json_integer_value(v) == 2, "array element by index");
-    is_str(json_string_value(leads_json_path(root, "contact.tags.0")), "x",
-           "index at the end");
-    is_str(json_string_value(leads_json_path(root, "obj.0")), "zero",
-           "digits on an object are a key");
-    ok(leads_json_path(root, "items") == json_object_get(root, "items"),
-       "a path to an array returns it (borrowed)");
-    ok(leads_json_path(root, "items.2.value") == NULL, "index out of range");
-    ok(leads_json_path(root, "items.01.value") == NULL, "leading zero");
-    ok(leads_json_path(root, "items.-1") == NULL, "negative index");
-    ok(leads_json_path(root, "items.value") == NULL, "key on an array");
-    ok(leads_json_path(root, "n.x") == NULL, "into a scalar");
-    ok(leads_json_path(root, "contact.phone") == NULL, "missing key");
-    ok(leads_json_path(root, "contact..email") == NULL, "empty segment");
-    ok(leads_json_path(root, "contact.") == NULL, "trailing dot");
-    ok(leads_json_path(root, "") == NULL, "empty path");
-    ok(leads_json_path(root, NULL) == NULL, "NULL path");
-    ok(leads_json_path(NULL, "n") == NULL, "NULL root");
-    json_decref(root);
-
-    root = json_loads("{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":"
-                      "{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":"
-                      "{\"a\":{\"a\":{\"a\":1}}}}}}}}}}}}}}}}}", 0, NULL);
-    ok(json_is_object(leads_json_path(root,
-                                      "a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a")),
-       "16 segments followed");
-    ok(leads_json_path(root, "a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a") == NULL,
-       "17 segments refused");
-    json_decref(root);
+    for (i = 0; targets[i] != NULL; i++) {
+        ok(leads_mapping_target_valid(targets[i]), targets[i]);
+    }
+    for (i = 0; not_targets[i] != NULL; i++) {
+        ok(!leads_mapping_target_valid(not_targets[i]),
+           apr_pstrcat(p, "not a target: '", not_targets[i], "'", NULL));
+    }
+    is_str(leads_mapping_targets_text(p), "first_name, last_name, email, "
+           "phone, assignee_id, external_id or data.<field>",
+           "the targets, for a message");
+    ok(leads_mapping_path_issue("contact.email") == NULL, "dotted path");
+    ok(leads_mapping_path_issue("your name") == NULL,
+       "a space is part of a key");
+    ok(leads_mapping_path_issue("items.0.v") == NULL, "index segment");
+    is_str(leads_mapping_path_issue(""), "must not be empty", "empty");
+    is_str(leads_mapping_path_issue("a."), "must not have an empty segment",
+           "trailing dot");
+    is_str(leads_mapping_path_issue("a\tb"),
+           "must not contain control characters", "tab");
 }
 
 static void test_json_defaults(apr_pool_t *p)
@@ -527,7 +518,7 @@ int main(void)
     apr_initialize();
     apr_pool_create(&p, NULL);
     test_parse(p);
-    test_json_path();
+    test_rules(p);
     test_json_defaults(p);
     test_json_mapped(p);
     test_json_conversions(p);

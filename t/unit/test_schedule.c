@@ -111,7 +111,7 @@ static void test_default(apr_pool_t *p)
     ok(leads_schedule_parse(p, LEADS_SCHEDULE_DEFAULT, &s) == NULL,
        "default schedule parses");
     is_str(LEADS_SCHEDULE_DEFAULT, "5s 5m 30m 2h 5h 10h 10h",
-           "default as in SPEC §2");
+           "default as in docs/directives.md §4.3");
     is_int(s->count, 7, "7 delays");
     is_int(leads_schedule_attempts(s), 8, "8 attempts");
     for (k = 1; k <= 7; k++) {

@@ -1,4 +1,4 @@
-/* Webhook secrets and signatures (SPEC §7). */
+/* Webhook secrets and signatures (docs/api.md §9.1, §9.3). */
 #include <string.h>
 
 #include <apr_base64.h>
@@ -147,7 +147,7 @@ static void test_generate(apr_pool_t *p)
     is_int(leads_whsec_generate(p, &a), APR_SUCCESS, "secret generated");
     ok(strncmp(a, "whsec_", 6) == 0, "whsec_ prefix");
     is_int(strlen(a), 6 + 32, "24 bytes = 32 base64 characters");
-    ok(LEADS_WHSEC_RANDOM_BYTES >= 24, "24+ random bytes (SPEC)");
+    ok(LEADS_WHSEC_RANDOM_BYTES >= 24, "24+ random bytes (docs/api.md §9.1)");
     is_int(apr_base64_decode_binary(raw, a + 6), 24, "decodes to 24 bytes");
     ok(leads_whsec_check(a) == NULL, "passes the check");
     is_int(leads_sign_standard(p, a, "m", 1, "x", 1, &h), APR_SUCCESS,

@@ -1,4 +1,4 @@
-/* leads_text: trimming, code point counting, control characters. */
+/* leads_text: trimming, code point counting, control characters, lists. */
 #include <apr_general.h>
 #include <apr_pools.h>
 
@@ -41,6 +41,17 @@ static void test_control(void)
     ok(!leads_text_has_control("\xC3\x80"), "U+00C0 is not C1");
 }
 
+static void test_in_list(void)
+{
+    static const char *const list[] = { "email", "phone", NULL };
+    static const char *const none[] = { NULL };
+
+    ok(leads_text_in_list(list, "phone"), "a listed string");
+    ok(!leads_text_in_list(list, "Phone"), "exact: case counts");
+    ok(!leads_text_in_list(list, "emai"), "exact: no prefix");
+    ok(!leads_text_in_list(none, ""), "the empty list has nothing");
+}
+
 int main(void)
 {
     apr_pool_t *p;
@@ -50,6 +61,7 @@ int main(void)
     test_trim(p);
     test_length();
     test_control();
+    test_in_list();
     apr_pool_destroy(p);
     apr_terminate();
     return tap_done();

@@ -1,4 +1,4 @@
-/* Lead validation (SPEC §4): every rule, and every problem at once. */
+/* Lead validation (docs/api.md §4.2, §4.3): every rule, and every problem at once. */
 #include <stdlib.h>
 
 #include <apr_general.h>
@@ -377,22 +377,6 @@ static void test_field_types(void)
     is_int(leads_field_type_parse("string"), -1, "unknown type");
 }
 
-static void test_depth(void)
-{
-    const char *cases[][2] = {
-        { "1", "0" }, { "{}", "1" }, { "[]", "1" }, { "[[[]]]", "3" },
-        { "{\"a\":[{\"b\":1}],\"c\":2}", "3" }, { "[1,[2,[3]],{}]", "3" },
-    };
-    size_t i;
-
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        json_t *v = json_loads(cases[i][0], JSON_DECODE_ANY, NULL);
-
-        is_int(leads_json_depth(v), atoi(cases[i][1]), cases[i][0]);
-        json_decref(v);
-    }
-}
-
 int main(void)
 {
     apr_pool_t *p;
@@ -409,7 +393,6 @@ int main(void)
     test_data_shape(p);
     test_all_problems_at_once(p);
     test_field_types();
-    test_depth();
     apr_pool_destroy(p);
     apr_terminate();
     return tap_done();
