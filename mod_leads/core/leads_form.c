@@ -65,6 +65,52 @@ static apr_status_t form_decode(apr_pool_t *p, const char *s, apr_size_t len,
     return APR_SUCCESS;
 }
 
+/* A decoded name and value into the form, unless the name was seen. */
+static void form_put(leads_form_t *form, const leads_form_pair_t *pair)
+{
+    if (leads_form_get(form, pair->name) == NULL) {
+        APR_ARRAY_PUSH(form->pairs, leads_form_pair_t) = *pair;
+        apr_hash_set(form->values, pair->name, APR_HASH_KEY_STRING,
+                     pair->value);
+    }
+}
+
+/* A copy of `len` bytes of `s`: APR_EINVAL for a NUL byte or bad UTF-8. */
+static apr_status_t form_text(apr_pool_t *p, const char *s, apr_size_t len,
+                              const char **out)
+{
+    if (memchr(s, '\0', len) != NULL || !utf8_valid(s, len)) {
+        return APR_EINVAL;
+    }
+    *out = apr_pstrmemdup(p, s, len);
+    return APR_SUCCESS;
+}
+
+leads_form_t *leads_form_make(apr_pool_t *p)
+{
+    leads_form_t *f = apr_palloc(p, sizeof(*f));
+
+    f->pairs = apr_array_make(p, 8, sizeof(leads_form_pair_t));
+    f->values = apr_hash_make(p);
+    return f;
+}
+
+apr_status_t leads_form_add(apr_pool_t *p, leads_form_t *form,
+                            const char *name, apr_size_t name_len,
+                            const char *value, apr_size_t value_len)
+{
+    leads_form_pair_t pair;
+    apr_status_t rv = form_text(p, name, name_len, &pair.name);
+
+    if (rv == APR_SUCCESS) {
+        rv = form_text(p, value, value_len, &pair.value);
+    }
+    if (rv == APR_SUCCESS) {
+        form_put(form, &pair);
+    }
+    return rv;
+}
+
 /* One "name=value" (or "name") of `len` bytes, added unless the name was
  * seen before. */
 static apr_status_t form_add_pair(apr_pool_t *p, leads_form_t *form,
@@ -82,9 +128,8 @@ static apr_status_t form_add_pair(apr_pool_t *p, leads_form_t *form,
             rv = form_decode(p, eq + 1, len - name_len - 1, &pair.value);
         }
     }
-    if (rv == APR_SUCCESS && leads_form_get(form, pair.name) == NULL) {
-        APR_ARRAY_PUSH(form->pairs, leads_form_pair_t) = pair;
-        apr_hash_set(form->values, pair.name, APR_HASH_KEY_STRING, pair.value);
+    if (rv == APR_SUCCESS) {
+        form_put(form, &pair);
     }
     return rv;
 }
@@ -92,12 +137,10 @@ static apr_status_t form_add_pair(apr_pool_t *p, leads_form_t *form,
 apr_status_t leads_form_parse(apr_pool_t *p, const char *body, apr_size_t len,
                               leads_form_t **form)
 {
-    leads_form_t *f = apr_palloc(p, sizeof(*f));
+    leads_form_t *f = leads_form_make(p);
     const char *end = body + len, *amp;
     apr_status_t rv = APR_SUCCESS;
 
-    f->pairs = apr_array_make(p, 8, sizeof(leads_form_pair_t));
-    f->values = apr_hash_make(p);
     while (rv == APR_SUCCESS && body != NULL && body < end) {
         amp = memchr(body, '&', end - body);
         if (amp == NULL) {

@@ -34,6 +34,16 @@ typedef struct {
 apr_status_t leads_form_parse(apr_pool_t *p, const char *body, apr_size_t len,
                               leads_form_t **form);
 
+/* An empty form, for a parser of another encoding (leads_multipart.c). */
+leads_form_t *leads_form_make(apr_pool_t *p);
+
+/* Add a copy of `name` and `value` (`*_len` bytes each) unless the name is
+ * already there (the first value wins, as in leads_form_parse()).
+ * APR_EINVAL when either holds a NUL byte or is not valid UTF-8. */
+apr_status_t leads_form_add(apr_pool_t *p, leads_form_t *form,
+                            const char *name, apr_size_t name_len,
+                            const char *value, apr_size_t value_len);
+
 /* The value of the field named exactly `name`, or NULL when absent. */
 const char *leads_form_get(const leads_form_t *form, const char *name);
 

@@ -7,6 +7,7 @@
 
 #define LEADS_API_KEY_PREFIX    "lak_"
 #define LEADS_INGEST_KEY_PREFIX "lik_"
+#define LEADS_FORM_KEY_PREFIX   "lpk_"     /* publishable: docs/api.md §10 */
 #define LEADS_KEY_RANDOM_CHARS  40
 
 /* prefix + LEADS_KEY_RANDOM_CHARS base62 characters from a CSPRNG. */

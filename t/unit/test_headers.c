@@ -43,11 +43,30 @@ static void test_media_type(void)
     ok(!leads_media_type_is("", json), "empty");
 }
 
+static void test_accept_prefers_html(void)
+{
+    ok(leads_accept_prefers_html("text/html,application/xhtml+xml,"
+                                 "application/xml;q=0.9,*/*;q=0.8"),
+       "a browser's form submission");
+    ok(!leads_accept_prefers_html("*/*"), "fetch()'s default");
+    ok(!leads_accept_prefers_html(NULL), "no Accept");
+    ok(!leads_accept_prefers_html("application/json"), "JSON");
+    ok(!leads_accept_prefers_html("application/json, text/html"),
+       "JSON and HTML alike");
+    ok(!leads_accept_prefers_html("text/html;q=0.5, application/json"),
+       "HTML below JSON");
+    ok(leads_accept_prefers_html("application/json;q=0.2, Text/HTML"),
+       "HTML above JSON, any case");
+    ok(!leads_accept_prefers_html("text/html;q=0"), "HTML refused");
+    ok(!leads_accept_prefers_html("text/htmlx"), "not text/html");
+}
+
 int main(void)
 {
     apr_initialize();
     test_idempotency_key();
     test_media_type();
+    test_accept_prefers_html();
     apr_terminate();
     return tap_done();
 }
