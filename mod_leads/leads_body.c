@@ -11,6 +11,7 @@
 #include "leads_body.h"
 #include "leads_headers.h"
 #include "leads_json.h"
+#include "leads_multipart.h"
 #include "mod_leads.h"
 
 APLOG_USE_MODULE(leads);
@@ -19,7 +20,8 @@ APLOG_USE_MODULE(leads);
 #define LEADS_MAX_JSON_DEPTH 32
 
 /* JSON always; a form body only as an inbound webhook (docs/api.md
- * §6.2). */
+ * §6.2), and multipart/form-data only for a web form (§10), whose
+ * boundary is checked here. */
 int leads_check_content_type(leads_ctx_t *ctx)
 {
     const char *ct = apr_table_get(ctx->r->headers_in, "Content-Type");
@@ -27,13 +29,26 @@ int leads_check_content_type(leads_ctx_t *ctx)
     if (ct && leads_media_type_is(ct, "application/json")) {
         return 0;
     }
+    if (ct && ctx->web_form
+        && leads_media_type_is(ct, "multipart/form-data")) {
+        ctx->boundary = leads_multipart_boundary(ctx->r->pool, ct);
+        ctx->form = 1;
+        return ctx->boundary ? 0
+               : leads_fail(ctx, LEADS_ERR_INVALID_JSON,
+                            "multipart/form-data needs a boundary parameter "
+                            "of 1 to 70 characters.");
+    }
     if (ct && ctx->mode == LEADS_MODE_INGEST
         && leads_media_type_is(ct, "application/x-www-form-urlencoded")) {
         ctx->form = 1;
         return 0;
     }
     return leads_fail(ctx, LEADS_ERR_UNSUPPORTED_MEDIA_TYPE,
-                      ctx->mode == LEADS_MODE_INGEST
+                      ctx->web_form
+                      ? "Send the body as application/json, "
+                        "application/x-www-form-urlencoded or "
+                        "multipart/form-data."
+                      : ctx->mode == LEADS_MODE_INGEST
                       ? "Send the body as application/json or "
                         "application/x-www-form-urlencoded."
                       : NULL);
@@ -135,8 +150,29 @@ int leads_read_body(leads_ctx_t *ctx)
     return 0;
 }
 
+/* Text parts become the form; file parts are only named (they go into
+ * Lawfficient-Ignored-Fields). */
+static int parse_multipart(leads_ctx_t *ctx)
+{
+    leads_multipart_t *mp;
+    const char *why;
+
+    if (leads_multipart_parse(ctx->r->pool, ctx->boundary, ctx->raw,
+                              ctx->raw_len, &mp, &why) != APR_SUCCESS) {
+        return leads_fail(ctx, LEADS_ERR_INVALID_JSON,
+                          apr_pstrcat(ctx->r->pool, "The multipart body is "
+                                      "not valid: ", why, NULL));
+    }
+    ctx->form_body = mp->form;
+    ctx->files = mp->files;
+    return 0;
+}
+
 static int parse_form(leads_ctx_t *ctx)
 {
+    if (ctx->boundary) {
+        return parse_multipart(ctx);
+    }
     if (leads_form_parse(ctx->r->pool, ctx->raw, ctx->raw_len,
                          &ctx->form_body) != APR_SUCCESS) {
         return leads_fail(ctx, LEADS_ERR_INVALID_JSON,

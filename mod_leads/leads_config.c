@@ -26,6 +26,8 @@ void *leads_create_srv_cfg(apr_pool_t *p, server_rec *s)
     cfg->auth_fail_limit = LEADS_DEFAULT_AUTH_FAILURES;
     cfg->auth_fail_window = apr_time_from_sec(LEADS_DEFAULT_RATE_WINDOW);
     cfg->db_wait = apr_time_from_sec(LEADS_DEFAULT_DB_WAIT);
+    cfg->form_rate_limit = LEADS_DEFAULT_FORM_RATE;
+    cfg->form_rate_window = apr_time_from_sec(LEADS_DEFAULT_RATE_WINDOW);
     cfg->wh_queue_size = LEADS_DEFAULT_WH_QUEUE;
     cfg->wh_timeout = apr_time_from_sec(LEADS_DEFAULT_WH_TIMEOUT);
     leads_schedule_parse(p, LEADS_SCHEDULE_DEFAULT, &schedule);
@@ -70,6 +72,11 @@ void *leads_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
         cfg->auth_fail_limit = base->auth_fail_limit;
         cfg->auth_fail_window = base->auth_fail_window;
         cfg->auth_fail_set = base->auth_fail_set;
+    }
+    if (!add->form_rate_set) {
+        cfg->form_rate_limit = base->form_rate_limit;
+        cfg->form_rate_window = base->form_rate_window;
+        cfg->form_rate_set = base->form_rate_set;
     }
     if (!add->db_wait_set) {
         cfg->db_wait = base->db_wait;
@@ -238,6 +245,9 @@ static limit_slot_t slot_rate = {
 static limit_slot_t slot_auth_failures = {
     CFG_OFFSET(auth_fail_limit), CFG_OFFSET(auth_fail_window),
     CFG_OFFSET(auth_fail_set) };
+static limit_slot_t slot_form_rate = {
+    CFG_OFFSET(form_rate_limit), CFG_OFFSET(form_rate_window),
+    CFG_OFFSET(form_rate_set) };
 
 static const char *set_limit(cmd_parms *cmd, void *dc, const char *requests,
                              const char *seconds)
@@ -337,6 +347,9 @@ const command_rec leads_cmds[] = {
                    RSRC_CONF, "Unknown keys per client address and trailing "
                    "window in seconds before its requests are refused "
                    "unread (default 60 60, 0 = off)"),
+    AP_INIT_TAKE12("LeadsFormRateLimit", set_limit, &slot_form_rate,
+                   RSRC_CONF, "Web form posts per client address and "
+                   "trailing window in seconds (default 10 60, 0 = off)"),
     AP_INIT_TAKE1("LeadsDBAcquireTimeout", set_number, &slot_db_wait,
                   RSRC_CONF, "Seconds a request waits for a pooled database "
                   "connection before it answers 503 (default 3)"),

@@ -19,6 +19,7 @@
 #define LEADS_DEFAULT_WH_POLL       5
 #define LEADS_DEFAULT_AUTH_FAILURES 60
 #define LEADS_DEFAULT_DB_WAIT       3
+#define LEADS_DEFAULT_FORM_RATE     10
 
 typedef struct {
     apr_off_t max_body;
@@ -39,6 +40,9 @@ typedef struct {
     int auth_fail_set;
     apr_interval_time_t db_wait;        /* for a pooled connection */
     int db_wait_set;
+    int form_rate_limit;                /* form posts per address; 0 = off */
+    apr_interval_time_t form_rate_window;
+    int form_rate_set;
     /* Webhook delivery: one deliverer per host, so main server only. */
     int wh_queue_size;
     apr_interval_time_t wh_timeout;

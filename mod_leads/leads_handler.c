@@ -34,6 +34,7 @@
 #include "leads_time.h"
 #include "leads_uuid.h"
 #include "leads_validate.h"
+#include "leads_webform.h"
 #include "mod_leads.h"
 
 APLOG_USE_MODULE(leads);
@@ -120,16 +121,28 @@ static int has_prefix(const char *s, const char *prefix)
 
 /* SPEC §3: the key alone names the firm, and its prefix the mode. What
  * needs no database is checked first; an address that keeps sending
- * unknown keys is refused before the database is asked. */
+ * unknown keys is refused before the database is asked. A secret key in
+ * the URL is refused whatever else the request holds (docs/api.md §10);
+ * a form's publishable key may be there instead of in Authorization. */
 static int check_key_form(leads_ctx_t *ctx)
 {
     request_rec *r = ctx->r;
 
+    if (leads_key_was_in_url(r) || leads_redact_query(r)) {
+        return leads_fail(ctx, LEADS_ERR_KEY_IN_URL, NULL);
+    }
     ctx->token = leads_bearer_token(r->pool, leads_authorization(r));
+    if (!ctx->token) {
+        ctx->token = leads_webform_url_key(r);
+    }
     if (!ctx->token) {
         return leads_fail(ctx, LEADS_ERR_MISSING_KEY, NULL);
     }
-    if (has_prefix(ctx->token, LEADS_API_KEY_PREFIX)) {
+    if (has_prefix(ctx->token, LEADS_FORM_KEY_PREFIX)) {
+        ctx->mode = LEADS_MODE_INGEST;
+        ctx->web_form = 1;
+    }
+    else if (has_prefix(ctx->token, LEADS_API_KEY_PREFIX)) {
         ctx->mode = LEADS_MODE_API;
     }
     else if (has_prefix(ctx->token, LEADS_INGEST_KEY_PREFIX)) {
@@ -208,6 +221,12 @@ static void set_ignored_header(leads_ctx_t *ctx)
     apr_array_header_t *safe;
     int i, shown;
 
+    if (ctx->files && ctx->files->nelts > 0) {
+        /* a form's file parts (docs/api.md §10), then dropped data keys */
+        ignored = ignored ? apr_array_append(ctx->r->pool, ctx->files,
+                                             ignored)
+                          : ctx->files;
+    }
     if (!ignored || ignored->nelts == 0) {
         return;
     }
@@ -435,11 +454,14 @@ int leads_handler(request_rec *r)
     leads_respond_prepare(r);
 
     /* Each step returns non-zero when it has the answer or an error. */
-    if (!(check_path(&ctx) || check_method(&ctx) || check_tls(&ctx)
+    if (!(check_path(&ctx) || leads_webform_preflight(&ctx)
+          || check_method(&ctx) || check_tls(&ctx)
           || check_key_form(&ctx) || leads_read_body(&ctx)
-          || authenticate(&ctx) || check_rate(&ctx)
+          || authenticate(&ctx) || leads_webform_check_origin(&ctx)
+          || check_rate(&ctx) || leads_webform_check_rate(&ctx)
           || leads_check_idempotency_key(&ctx) || leads_check_content_type(&ctx)
-          || leads_parse_body(&ctx) || leads_prepare_idempotency(&ctx) || validate(&ctx)
+          || leads_parse_body(&ctx) || leads_webform_honeypot(&ctx)
+          || leads_prepare_idempotency(&ctx) || validate(&ctx)
           || dedupe_known(&ctx) || create_lead(&ctx))) {
         leads_fail(&ctx, LEADS_ERR_INTERNAL, NULL);   /* no step answered */
     }
@@ -448,6 +470,15 @@ int leads_handler(request_rec *r)
     leads_db_close(ctx.db);
     if (ctx.sent_by_httpd) {
         return ctx.sent_by_httpd;
+    }
+    if (!ctx.answer && leads_webform_redirect(&ctx)) {
+        leads_drop_unread_body(&ctx);   /* an error's, as below */
+    }
+    else if (ctx.answer) {
+        leads_webform_redirect(&ctx);
+    }
+    if (ctx.no_body) {
+        return leads_respond_empty(r, ctx.status);
     }
     if (!ctx.answer) {
         leads_drop_unread_body(&ctx);

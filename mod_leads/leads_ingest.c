@@ -21,7 +21,10 @@ int leads_ingest_authenticate(leads_ctx_t *ctx)
                                         strlen(ctx->token));
     apr_status_t rv = leads_store_source_by_hash(ctx->db, hash, &ctx->source);
 
-    if (rv == LEADS_DB_NOT_FOUND) {
+    /* a form's key works only as one, an ingestion key never as one */
+    if (rv == LEADS_DB_NOT_FOUND
+        || (rv == APR_SUCCESS
+            && (strcmp(ctx->source.kind, "form") == 0) != ctx->web_form)) {
         return leads_fail_auth(ctx);
     }
     if (rv != APR_SUCCESS) {

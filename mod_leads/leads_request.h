@@ -30,6 +30,8 @@ typedef struct {
     leads_db_t *db;
     const char *token;                  /* the key as sent */
     leads_mode_e mode;                  /* from the key's prefix */
+    int web_form;                       /* lpk_ key: a form (ingestion mode
+                                         * with docs/api.md §10 on top) */
     const char *firm_id;
     const char *key_id;                 /* what the rate limit counts */
     leads_key_row_t key;                /* API mode */
@@ -38,7 +40,10 @@ typedef struct {
     leads_error_t body_err;             /* reading failed: said after auth */
     int body_failed;
     int sent_by_httpd;                  /* a filter already answered: its status */
-    int form;                           /* x-www-form-urlencoded body */
+    int form;                           /* x-www-form-urlencoded or
+                                         * multipart body: form_body */
+    const char *boundary;               /* multipart/form-data's */
+    apr_array_header_t *files;          /* const char *: file parts' names */
     const char *raw;                    /* the body as sent */
     apr_size_t raw_len;
     json_t *body;                       /* a JSON body */
@@ -52,6 +57,7 @@ typedef struct {
     int replayed;
     int status;
     const char *answer;
+    int no_body;                        /* the answer is headers only */
     leads_error_t err;
 } leads_ctx_t;
 

@@ -49,6 +49,11 @@ static const error_def_t errors[] = {
     { 429, "rate_limited", "Too many requests for this key." },
     { 503, "unavailable",
       "The service is temporarily unavailable; retry later." },
+    { 400, "key_in_url",
+      "Secret keys (lak_, lik_) must not be sent in the URL: send them in "
+      "an 'Authorization: Bearer' header, and replace this one." },
+    { 403, "origin_not_allowed",
+      "This form does not accept posts from this page's origin." },
     { 500, "internal_error", "Something went wrong on our side." }
 };
 
@@ -115,6 +120,25 @@ static json_t *details_json(const apr_array_header_t *details)
         json_array_append_new(arr, item);
     }
     return arr;
+}
+
+int leads_error_status(leads_err_e code)
+{
+    return errors[code].status;
+}
+
+const char *leads_error_code(leads_err_e code)
+{
+    return errors[code].code;
+}
+
+int leads_respond_empty(request_rec *r, int status)
+{
+    r->status = status;
+    if (status != HTTP_NO_CONTENT) {
+        ap_set_content_length(r, 0);
+    }
+    return OK;
 }
 
 int leads_respond_error(request_rec *r, const leads_error_t *err)

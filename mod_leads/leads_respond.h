@@ -25,6 +25,8 @@ typedef enum {
     LEADS_ERR_IDEMPOTENCY_KEY_REUSED,
     LEADS_ERR_RATE_LIMITED,
     LEADS_ERR_UNAVAILABLE,
+    LEADS_ERR_KEY_IN_URL,
+    LEADS_ERR_ORIGIN_NOT_ALLOWED,
     LEADS_ERR_INTERNAL
 } leads_err_e;
 
@@ -43,6 +45,14 @@ const char *leads_request_id(request_rec *r);
 
 /* Write JSON text with `status`. Returns OK. */
 int leads_respond_text(request_rec *r, int status, const char *text);
+
+/* The HTTP status and the stable code ("invalid_request") of an error. */
+int leads_error_status(leads_err_e code);
+const char *leads_error_code(leads_err_e code);
+
+/* Write a response without a body (a 204 preflight, a 303 redirect):
+ * `status` and whatever headers are set. Returns OK. */
+int leads_respond_empty(request_rec *r, int status);
 
 /* Write the error envelope. Returns OK. */
 int leads_respond_error(request_rec *r, const leads_error_t *err);

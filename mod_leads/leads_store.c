@@ -473,9 +473,9 @@ typedef struct {
 static apr_status_t source_work(leads_db_t *db, void *baton)
 {
     source_baton_t *b = baton;
-    const char *c[5];
+    const char *c[9];
     apr_status_t rv = leads_db_select_row(db, LEADS_SQL_SOURCE_BY_HASH, 1,
-                                          &b->hash, leads_db_pool(db), 5, c);
+                                          &b->hash, leads_db_pool(db), 9, c);
 
     if (rv == APR_SUCCESS) {
         b->out->id = c[0];
@@ -483,6 +483,10 @@ static apr_status_t source_work(leads_db_t *db, void *baton)
         b->out->name = c[2];
         b->out->mapping = c[3];
         b->out->enabled = leads_db_truthy(c[4]);
+        b->out->kind = c[5] ? c[5] : "ingest";
+        b->out->origins = c[6] ? c[6] : "";
+        b->out->redirect_url = c[7] ? c[7] : "";
+        b->out->honeypot = c[8] ? c[8] : "";
     }
     return rv;
 }

@@ -87,6 +87,11 @@ typedef struct {
     const char *name;
     const char *mapping;                /* JSON object text */
     int enabled;
+    const char *kind;                   /* "ingest", or "form" (lpk_ key) */
+    /* a form's (docs/api.md §10), "" where unset: */
+    const char *origins;                /* space-separated, canonical */
+    const char *redirect_url;
+    const char *honeypot;               /* the trap field's name */
 } leads_source_row_t;
 
 apr_status_t leads_store_source_by_hash(leads_db_t *db, const char *hash,

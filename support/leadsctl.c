@@ -23,6 +23,7 @@
 #include "leadsctl_firm.h"
 #include "leadsctl_key.h"
 #include "leadsctl_out.h"
+#include "leadsctl_form.h"
 #include "leadsctl_source.h"
 #include "leadsctl_webhook.h"
 
@@ -89,6 +90,19 @@ static const leadsctl_command_t commands[] = {
       "source delete SOURCE_ID" },
     { "source", "list", "firm=", 0, leadsctl_source_list,
       "source list --firm ID" },
+    { "form", "add", "firm= name= origin=* redirect= honeypot= map=*", 0,
+      leadsctl_form_add,
+      "form add --firm ID --name NAME --origin ORIGIN [--origin ORIGIN]...\n"
+      "               [--redirect URL] [--honeypot FIELD]"
+      " [--map TARGET=PATH]..." },
+    { "form", "disable", "", 1, leadsctl_form_disable,
+      "form disable FORM_ID" },
+    { "form", "enable", "", 1, leadsctl_form_enable,
+      "form enable FORM_ID" },
+    { "form", "delete", "", 1, leadsctl_form_delete,
+      "form delete FORM_ID" },
+    { "form", "list", "firm=", 0, leadsctl_form_list,
+      "form list --firm ID" },
     { "webhook", "add", "firm= url= events=", 0, leadsctl_webhook_add,
       "webhook add --firm ID --url URL [--events lead.created|*]" },
     { "webhook", "disable", "", 1, leadsctl_webhook_disable,

@@ -45,7 +45,7 @@ static int mapping_accepted(const leadsctl_cmd_t *cmd, const char *text)
  * stored in sources.mapping. A target may be mapped once; targets and
  * paths are judged by the module's own rules (leads_mapping.h), each
  * --map on its own for the message. */
-static int parse_mapping(const leadsctl_cmd_t *cmd, const char **out)
+int leadsctl_source_mapping(const leadsctl_cmd_t *cmd, const char **out)
 {
     const apr_array_header_t *opts = apr_table_elts(cmd->opts);
     const apr_table_entry_t *e = (const apr_table_entry_t *)opts->elts;
@@ -109,6 +109,21 @@ static int parse_mapping(const leadsctl_cmd_t *cmd, const char **out)
 
 /* ---- source -------------------------------------------------------------- */
 
+int leadsctl_source_new_key(const leadsctl_cmd_t *cmd, const char *prefix,
+                            const char **id, const char **key,
+                            const char **hash)
+{
+    if (leads_uuid_v7(cmd->pool, apr_time_now(), id) != APR_SUCCESS
+        || leads_key_generate(cmd->pool, prefix, key) != APR_SUCCESS) {
+        return leadsctl_fail("%s: cannot generate the key", cmd->name);
+    }
+    /* a NULL among the values would end the list early */
+    if (!(*hash = leads_sha256_hex(cmd->pool, *key, strlen(*key)))) {
+        return leadsctl_fail("%s: cannot hash the key", cmd->name);
+    }
+    return LEADSCTL_OK;
+}
+
 int leadsctl_source_add(leadsctl_cmd_t *cmd)
 {
     const char *firm = NULL, *name = NULL, *mapping = NULL, *id = NULL;
@@ -116,18 +131,13 @@ int leadsctl_source_add(leadsctl_cmd_t *cmd)
     int rc;
 
     if ((rc = leadsctl_opt_text(cmd, "name", 1, SOURCE_NAME_MAX, &name))
-        || (rc = parse_mapping(cmd, &mapping))
+        || (rc = leadsctl_source_mapping(cmd, &mapping))
         || (rc = leadsctl_firm_resolve(cmd, &firm))) {
         return rc;
     }
-    if (leads_uuid_v7(cmd->pool, apr_time_now(), &id) != APR_SUCCESS
-        || leads_key_generate(cmd->pool, LEADS_INGEST_KEY_PREFIX, &key)
-           != APR_SUCCESS) {
-        return leadsctl_fail("%s: cannot generate the key", cmd->name);
-    }
-    /* a NULL among the values would end the list early */
-    if (!(hash = leads_sha256_hex(cmd->pool, key, strlen(key)))) {
-        return leadsctl_fail("%s: cannot hash the key", cmd->name);
+    if ((rc = leadsctl_source_new_key(cmd, LEADS_INGEST_KEY_PREFIX, &id,
+                                      &key, &hash))) {
+        return rc;
     }
     if (leadsctl_db_exec(cmd->db, NULL,
                          "INSERT INTO sources"

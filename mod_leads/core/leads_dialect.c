@@ -77,7 +77,8 @@
 /* From LEADS_SQL_SOURCE_BY_HASH to LEADS_SQL_OUTBOX_INSERT; NEW_UUID is
  * the dialect's expression for a random UUID, defined before each use. */
 #define INGEST_PLAIN \
-    "SELECT id, firm_id, name, mapping, enabled FROM sources" \
+    "SELECT id, firm_id, name, mapping, enabled, kind, origins," \
+    " redirect_url, honeypot FROM sources" \
     " WHERE key_hash = %s", \
     "SELECT id FROM leads WHERE source_id = %s AND external_id = %s", \
     "INSERT INTO webhook_deliveries " DELIVERY_COLUMNS \
@@ -138,8 +139,8 @@ static const leads_dialect_t dialect_pgsql = {
         "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM"
         " idempotency_keys WHERE expires_at <= CAST(%s AS timestamptz)"
         " LIMIT 1000)",
-        "SELECT id, firm_id, name, mapping, enabled FROM sources"
-        " WHERE key_hash = %s",
+        "SELECT id, firm_id, name, mapping, enabled, kind, origins,"
+        " redirect_url, honeypot FROM sources WHERE key_hash = %s",
         "SELECT id FROM leads WHERE source_id = CAST(%s AS uuid)"
         " AND external_id = %s",
         PG_OUTBOX_INSERT,

@@ -16,7 +16,8 @@ typedef enum {
     LEADS_SQL_IDEM_CLAIM,       /* insert unless present (nrows 0 = taken) */
     LEADS_SQL_IDEM_PURGE,       /* now: drop up to 1000 expired records */
     LEADS_SQL_SOURCE_BY_HASH,   /* key hash -> id, firm_id, name, mapping,
-                                   enabled */
+                                   enabled, kind, origins, redirect_url,
+                                   honeypot */
     LEADS_SQL_LEAD_BY_EXTERNAL, /* source, external id -> lead id */
     LEADS_SQL_OUTBOX_INSERT,    /* one delivery per enabled endpoint of the
                                    firm subscribed to the event: event id,

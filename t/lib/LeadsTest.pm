@@ -250,6 +250,21 @@ sub site {
     return $self;
 }
 
+# A started site whose SQLite -wal file httpd (www-data) has made, so that
+# a leadsctl (root) run next cannot leave a root-owned -wal behind (a
+# harness race: the deliverer's connection would then fail every write).
+sub settled_site {
+    my ($class, %o) = @_;
+    my $site = $class->site(%o);
+    if ($site->backend eq 'sqlite3') {
+        my $wal = $site->params . '-wal';
+        my $www = (getpwnam 'www-data')[2];
+        my $deadline = time + 5;
+        sleep 0.02 until ((stat $wal)[4] // -1) == $www || time > $deadline;
+    }
+    return $site;
+}
+
 sub backend { $_[0]{backend} }
 sub dir     { $_[0]{dir} }
 sub port    { $_[0]{port} }
