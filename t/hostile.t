@@ -113,6 +113,21 @@ sub ingest {                    # POST bytes with the ingestion key (JSON unless
     };
 }
 sub form { my ($body, %h) = @_; ingest($body, 'Content-Type' => $FORM, %h) }
+sub webform {                   # POST bytes with a web form's key in the URL (docs/api.md §10)
+    my ($body, %h) = @_;
+    return sub {
+        my ($c) = @_;
+        $c->{site}->post("/api/leads?key=$c->{fkey}", { 'Content-Type' => $FORM, %h }, $body);
+    };
+}
+# A multipart/form-data body of [name, value] parts, boundary "b0und".
+sub mp_body {
+    my (@parts) = @_;
+    return join('', map { "--b0und\r\nContent-Disposition: form-data; name=\"$_->[0]\"\r\n\r\n$_->[1]\r\n" } @parts)
+         . "--b0und--\r\n";
+}
+my @MP_LEAD = ([ first_name => 'Ada' ], [ last_name => 'Lovelace' ], [ email => 'ada@example.com' ]);
+sub multipart { webform($_[0], 'Content-Type' => $_[1] // 'multipart/form-data; boundary=b0und') }
 
 # Raw bytes: $hdrs (array of header lines, "KEY" replaced by the API key,
 # "IKEY" by the ingestion key) then body parts (strings, \seconds pauses).
@@ -602,6 +617,34 @@ sub counts {
     return [ map { 0 + $_ } @$row ];
 }
 
+# ---- web form key: multipart and form bodies (docs/api.md §10) ----
+case(name => 'web form: multipart, valid (control case)', req => multipart(mp_body(@MP_LEAD)), status => 201, ingest => 1);
+case(name => "web form: multipart $_->[0]", req => multipart($_->[1], $_->[2]), status => 400, ingest => 1)
+    for [ 'without a boundary parameter' => mp_body(@MP_LEAD), 'multipart/form-data' ],
+        [ 'with an empty boundary' => mp_body(@MP_LEAD), 'multipart/form-data; boundary=' ],
+        [ 'with a 71-character boundary' => mp_body(@MP_LEAD), 'multipart/form-data; boundary=' . ('b' x 71) ],
+        [ 'with another boundary than the body\'s' => mp_body(@MP_LEAD), 'multipart/form-data; boundary=other' ],
+        [ 'of 200 parts (over the 128 allowed)' => mp_body(@MP_LEAD, map { [ "f$_", '' ] } 1 .. 200) ],
+        [ 'without the closing delimiter' => substr(mp_body(@MP_LEAD), 0, -10) ],
+        [ 'with a part without Content-Disposition' => "--b0und\r\nX-A: b\r\n\r\nv\r\n--b0und--\r\n" ],
+        [ 'with a part without a name' => "--b0und\r\nContent-Disposition: form-data\r\n\r\nv\r\n--b0und--\r\n" ],
+        [ 'with an unterminated quoted name' => "--b0und\r\nContent-Disposition: form-data; name=\"a\r\n\r\nv\r\n--b0und--\r\n" ],
+        [ 'with a 2000-byte header line' => "--b0und\r\nContent-Disposition: form-data; name=\"" . ('n' x 2000) . "\"\r\n\r\nv\r\n--b0und--\r\n" ],
+        [ 'with 20 header lines in a part' => "--b0und\r\n" . ("X-A: b\r\n" x 20) . "Content-Disposition: form-data; name=\"a\"\r\n\r\nv\r\n--b0und--\r\n" ],
+        [ 'with headers that never end' => "--b0und\r\nContent-Disposition: form-data; name=\"a\"\r\n" ],
+        [ 'with a NUL byte in a value' => mp_body([ first_name => "A\0da" ], @MP_LEAD[1, 2]) ],
+        [ 'with invalid UTF-8 in a value' => mp_body([ first_name => "A\xff" ], @MP_LEAD[1, 2]) ],
+        [ 'of garbage' => "\xff\xfe" x 100 ],
+        [ 'empty' => '' ];
+case(name => 'web form: multipart with a 1 MB field', req => multipart(mp_body(@MP_LEAD, [ notes => 'x' x (1 << 20) ])), status => 413, ingest => 1);
+case(name => 'web form: urlencoded with a 1 MB field', req => webform(fbody('notes=' . ('x' x (1 << 20)))), status => 413, ingest => 1);
+case(name => "web form: urlencoded $_->[0]", req => webform($_->[1]), status => 400, ingest => 1)
+    for [ 'with invalid percent-encoding' => fbody('notes=%G1') ],
+        [ 'with a lone %' => fbody('notes=%') ];
+case(name => 'web form: a file part only (no lead fields)',
+     req => multipart("--b0und\r\nContent-Disposition: form-data; name=\"cv\"; filename=\"cv.pdf\"\r\n\r\n%PDF\r\n--b0und--\r\n"),
+     status => 422, ingest => 1);
+
 cmp_ok(scalar @CASES, '>=', 200, 'the catalogue has at least 200 cases (' . scalar(@CASES) . ')');
 {
     my %seen;
@@ -612,10 +655,12 @@ cmp_ok(scalar @CASES, '>=', 200, 'the catalogue has at least 200 cases (' . scal
 for my $backend (backends()) {
     subtest "backend $backend" => sub {
         my $site = LeadsTest->site(backend => $backend,
-                                   conf => "LeadsMaxBodySize $MAX\nLeadsRateLimit 0\nLogLevel info\n");
+                                   conf => "LeadsMaxBodySize $MAX\nLeadsRateLimit 0\nLeadsFormRateLimit 0\nLogLevel info\n");
         my $p = $site->provision;
         my $src = $site->ctl_json('source', 'add', '--firm', $p->{firm}, '--name', 'Hostile form');
-        my %ctx = (site => $site, key => $p->{key}, ikey => $src->{key});
+        my $fkey = $site->ctl('form', 'add', '--firm', $p->{firm}, '--name', 'Hostile web form',
+                              '--origin', 'https://www.firm.example');
+        my %ctx = (site => $site, key => $p->{key}, ikey => $src->{key}, fkey => $fkey);
 
         my $before = counts($site);
         my (%by_status, @five);
