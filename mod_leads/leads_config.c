@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "httpd.h"
 #include "apr_strings.h"
@@ -77,6 +78,15 @@ void *leads_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
         cfg->form_rate_limit = base->form_rate_limit;
         cfg->form_rate_window = base->form_rate_window;
         cfg->form_rate_set = base->form_rate_set;
+    }
+    {
+        int i;
+
+        for (i = 0; i < LEADS_CAPTCHA_COUNT; i++) {
+            if (!add->captcha_url[i]) {
+                cfg->captcha_url[i] = base->captcha_url[i];
+            }
+        }
     }
     if (!add->db_wait_set) {
         cfg->db_wait = base->db_wait;
@@ -277,6 +287,29 @@ static const char *set_limit(cmd_parms *cmd, void *dc, const char *requests,
     return NULL;
 }
 
+/* LeadsCaptchaVerifyURL provider URL: where that provider's tokens are
+ * verified (a stand-in for tests, a self-hosted verifier). */
+static const char *set_captcha_url(cmd_parms *cmd, void *dc,
+                                   const char *provider, const char *url)
+{
+    leads_srv_cfg_t *cfg = srv_cfg(cmd);
+    int which = leads_captcha_provider(provider);
+
+    (void)dc;
+    if (which < 0) {
+        return apr_psprintf(cmd->pool, "LeadsCaptchaVerifyURL: '%s' is not "
+                            "a provider (%s)", provider,
+                            leads_captcha_names());
+    }
+    if (strncasecmp(url, "http://", 7) != 0
+        && strncasecmp(url, "https://", 8) != 0) {
+        return apr_psprintf(cmd->pool, "LeadsCaptchaVerifyURL: '%s' is not "
+                            "an http:// or https:// URL", url);
+    }
+    cfg->captcha_url[which] = url;
+    return NULL;
+}
+
 /* "none", or an http(s) URL libcurl sends every delivery through. */
 static const char *set_wh_proxy(cmd_parms *cmd, void *dc, const char *arg)
 {
@@ -350,6 +383,10 @@ const command_rec leads_cmds[] = {
     AP_INIT_TAKE12("LeadsFormRateLimit", set_limit, &slot_form_rate,
                    RSRC_CONF, "Web form posts per client address and "
                    "trailing window in seconds (default 10 60, 0 = off)"),
+    AP_INIT_TAKE2("LeadsCaptchaVerifyURL", set_captcha_url, NULL, RSRC_CONF,
+                  "A captcha provider (turnstile, hcaptcha, recaptcha) and "
+                  "the URL its tokens are verified at (default: the "
+                  "provider's own)"),
     AP_INIT_TAKE1("LeadsDBAcquireTimeout", set_number, &slot_db_wait,
                   RSRC_CONF, "Seconds a request waits for a pooled database "
                   "connection before it answers 503 (default 3)"),

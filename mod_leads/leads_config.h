@@ -6,6 +6,7 @@
 #include "httpd.h"
 #include "http_config.h"
 
+#include "leads_captcha.h"
 #include "leads_schedule.h"
 
 #define LEADS_DEFAULT_MAX_BODY      65536
@@ -43,6 +44,8 @@ typedef struct {
     int form_rate_limit;                /* form posts per address; 0 = off */
     apr_interval_time_t form_rate_window;
     int form_rate_set;
+    /* LeadsCaptchaVerifyURL per provider; NULL: the provider's own */
+    const char *captcha_url[LEADS_CAPTCHA_COUNT];
     /* Webhook delivery: one deliverer per host, so main server only. */
     int wh_queue_size;
     apr_interval_time_t wh_timeout;

@@ -461,6 +461,7 @@ int leads_handler(request_rec *r)
           || check_rate(&ctx) || leads_webform_check_rate(&ctx)
           || leads_check_idempotency_key(&ctx) || leads_check_content_type(&ctx)
           || leads_parse_body(&ctx) || leads_webform_honeypot(&ctx)
+          || leads_webform_check_captcha(&ctx)
           || leads_prepare_idempotency(&ctx) || validate(&ctx)
           || dedupe_known(&ctx) || create_lead(&ctx))) {
         leads_fail(&ctx, LEADS_ERR_INTERNAL, NULL);   /* no step answered */

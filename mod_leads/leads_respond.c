@@ -54,6 +54,8 @@ static const error_def_t errors[] = {
       "an 'Authorization: Bearer' header, and replace this one." },
     { 403, "origin_not_allowed",
       "This form does not accept posts from this page's origin." },
+    { 422, "captcha_failed",
+      "The captcha was not solved; solve it and send the form again." },
     { 500, "internal_error", "Something went wrong on our side." }
 };
 

@@ -473,9 +473,9 @@ typedef struct {
 static apr_status_t source_work(leads_db_t *db, void *baton)
 {
     source_baton_t *b = baton;
-    const char *c[9];
+    const char *c[11];
     apr_status_t rv = leads_db_select_row(db, LEADS_SQL_SOURCE_BY_HASH, 1,
-                                          &b->hash, leads_db_pool(db), 9, c);
+                                          &b->hash, leads_db_pool(db), 11, c);
 
     if (rv == APR_SUCCESS) {
         b->out->id = c[0];
@@ -487,6 +487,8 @@ static apr_status_t source_work(leads_db_t *db, void *baton)
         b->out->origins = c[6] ? c[6] : "";
         b->out->redirect_url = c[7] ? c[7] : "";
         b->out->honeypot = c[8] ? c[8] : "";
+        b->out->captcha = c[9] ? c[9] : "";
+        b->out->captcha_secret = c[10] ? c[10] : "";
     }
     return rv;
 }

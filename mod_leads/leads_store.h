@@ -92,6 +92,9 @@ typedef struct {
     const char *origins;                /* space-separated, canonical */
     const char *redirect_url;
     const char *honeypot;               /* the trap field's name */
+    const char *captcha;                /* "turnstile", "hcaptcha",
+                                         * "recaptcha" */
+    const char *captcha_secret;
 } leads_source_row_t;
 
 apr_status_t leads_store_source_by_hash(leads_db_t *db, const char *hash,

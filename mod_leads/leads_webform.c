@@ -8,6 +8,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 
+#include "leads_captcha.h"
 #include "leads_headers.h"
 #include "leads_ingest.h"
 #include "leads_key.h"
@@ -15,6 +16,7 @@
 #include "leads_shm.h"
 #include "leads_text.h"
 #include "leads_uuid.h"
+#include "leads_verify.h"
 #include "leads_webform.h"
 #include "mod_leads.h"
 
@@ -141,10 +143,11 @@ int leads_webform_check_rate(leads_ctx_t *ctx)
     return 0;
 }
 
-/* The honeypot's value in a form body or a JSON one ("" when absent). */
-static const char *honeypot_value(const leads_ctx_t *ctx)
+/* A top-level field's text in a form body or a JSON one ("" when absent;
+ * "x" for a JSON value that is not a string, which is not empty). */
+static const char *field_value(const leads_ctx_t *ctx, const char *name)
 {
-    const char *name = ctx->source.honeypot, *v = NULL;
+    const char *v = NULL;
 
     if (ctx->form_body) {
         v = leads_form_get(ctx->form_body, name);
@@ -164,7 +167,7 @@ int leads_webform_honeypot(leads_ctx_t *ctx)
     const char *fake;
 
     if (!ctx->web_form || !*ctx->source.honeypot
-        || !*leads_text_trim(r->pool, honeypot_value(ctx))) {
+        || !*leads_text_trim(r->pool, field_value(ctx, ctx->source.honeypot))) {
         return 0;
     }
     if (leads_uuid_v7(r->pool, apr_time_now(), &fake) != APR_SUCCESS) {
@@ -174,6 +177,43 @@ int leads_webform_honeypot(leads_ctx_t *ctx)
                   "form %s: honeypot field filled in, answered as a success "
                   "and nothing stored", ctx->source.id);
     return leads_ingest_created(ctx, fake);
+}
+
+int leads_webform_check_captcha(leads_ctx_t *ctx)
+{
+    request_rec *r = ctx->r;
+    int provider = ctx->web_form ? leads_captcha_provider(ctx->source.captcha)
+                                 : -1;
+    const char *token, *url, *body;
+    apr_status_t rv;
+    int verdict;
+
+    if (provider < 0) {
+        return 0;
+    }
+    token = field_value(ctx, leads_captcha_token_field(provider));
+    if (!*token) {
+        return leads_fail(ctx, LEADS_ERR_CAPTCHA_FAILED, NULL);
+    }
+    url = ctx->cfg->captcha_url[provider]
+          ? ctx->cfg->captcha_url[provider]
+          : leads_captcha_default_url(provider);
+    body = leads_captcha_request_body(r->pool, ctx->source.captcha_secret,
+                                      token, r->useragent_ip);
+    /* no pooled connection is held while the provider answers */
+    leads_db_close(ctx->db);
+    rv = leads_verify_captcha(r, url, body, &verdict);
+    if (rv != APR_SUCCESS) {
+        return leads_fail(ctx, LEADS_ERR_UNAVAILABLE, NULL);
+    }
+    if (!verdict) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, LEADSLOGNO(00103)
+                      "form %s: captcha token refused by %s", ctx->source.id,
+                      ctx->source.captcha);
+        return leads_fail(ctx, LEADS_ERR_CAPTCHA_FAILED, NULL);
+    }
+    rv = leads_db_reconnect(ctx->db);
+    return rv == APR_SUCCESS ? 0 : leads_fail_db(ctx, rv);
 }
 
 /* "a,b" of the fields an invalid_request names, each URL-escaped. */

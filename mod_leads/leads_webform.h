@@ -28,6 +28,12 @@ int leads_webform_check_rate(leads_ctx_t *ctx);
 /* The honeypot field filled in: a made-up success, nothing stored. */
 int leads_webform_honeypot(leads_ctx_t *ctx);
 
+/* A form with a captcha: the provider's token, verified server to server
+ * with the pooled connection given back for the wait (and taken again
+ * after). Missing or refused: 422 captcha_failed; the verifier
+ * unreachable: 503. */
+int leads_webform_check_captcha(leads_ctx_t *ctx);
+
 /* Just before the answer is written: for a form with a redirect URL and a
  * request preferring text/html, a success or a client error becomes a
  * 303 to the URL (with ?error=…&fields=… for an error). Returns non-zero

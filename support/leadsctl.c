@@ -90,11 +90,13 @@ static const leadsctl_command_t commands[] = {
       "source delete SOURCE_ID" },
     { "source", "list", "firm=", 0, leadsctl_source_list,
       "source list --firm ID" },
-    { "form", "add", "firm= name= origin=* redirect= honeypot= map=*", 0,
-      leadsctl_form_add,
+    { "form", "add", "firm= name= origin=* redirect= honeypot= captcha="
+      " captcha-secret= map=*", 0, leadsctl_form_add,
       "form add --firm ID --name NAME --origin ORIGIN [--origin ORIGIN]...\n"
-      "               [--redirect URL] [--honeypot FIELD]"
-      " [--map TARGET=PATH]..." },
+      "               [--redirect URL] [--honeypot FIELD]\n"
+      "               [--captcha turnstile|hcaptcha|recaptcha"
+      " --captcha-secret SECRET]\n"
+      "               [--map TARGET=PATH]..." },
     { "form", "disable", "", 1, leadsctl_form_disable,
       "form disable FORM_ID" },
     { "form", "enable", "", 1, leadsctl_form_enable,

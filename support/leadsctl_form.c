@@ -1,12 +1,14 @@
 /* leadsctl: a firm's web forms (docs/api.md §10). A form is a source
  * (kind 'form') whose key, lpk_…, is published in the firm's page: it
  * also has the origins allowed to post, the page a browser is sent to
- * afterwards, and a honeypot field. */
+ * afterwards, a honeypot field, and a captcha provider with its secret
+ * (stored as given: the module sends it to the provider; never listed). */
 #include <string.h>
 
 #include <apr_lib.h>
 #include <apr_strings.h>
 
+#include "leads_captcha.h"
 #include "leads_key.h"
 #include "leads_origin.h"
 #include "leadsctl_cmd.h"
@@ -20,12 +22,14 @@
 #define FORM_NAME_MAX      100
 #define FORM_URL_MAX       2000
 #define FORM_FIELD_MAX     100
+#define FORM_SECRET_MAX    500
 
 static const leadsctl_column_t form_columns[] = {
     { "id", LEADSCTL_COL_TEXT }, { "name", LEADSCTL_COL_TEXT },
     { "last4", LEADSCTL_COL_TEXT }, { "enabled", LEADSCTL_COL_BOOL },
     { "origins", LEADSCTL_COL_TEXT }, { "redirect", LEADSCTL_COL_TEXT },
-    { "honeypot", LEADSCTL_COL_TEXT }, { "mapping", LEADSCTL_COL_JSON }
+    { "honeypot", LEADSCTL_COL_TEXT }, { "captcha", LEADSCTL_COL_TEXT },
+    { "mapping", LEADSCTL_COL_JSON }
 };
 
 /* Every --origin, canonical, space-separated: at least one. */
@@ -86,10 +90,39 @@ static int parse_redirect(const leadsctl_cmd_t *cmd, const char **out)
     return LEADSCTL_OK;
 }
 
+/* --captcha PROVIDER with --captcha-secret SECRET, or neither. */
+static int parse_captcha(const leadsctl_cmd_t *cmd, const char **provider,
+                         const char **secret)
+{
+    const char *name = leadsctl_opt(cmd, "captcha");
+    int rc = leadsctl_opt_text(cmd, "captcha-secret", name != NULL,
+                               FORM_SECRET_MAX, secret);
+
+    *provider = "";
+    if (rc != LEADSCTL_OK) {
+        return rc;
+    }
+    if (name == NULL) {
+        if (*secret != NULL) {
+            return leadsctl_usage_error(cmd, "--captcha-secret needs "
+                                        "--captcha PROVIDER");
+        }
+        *secret = "";
+        return LEADSCTL_OK;
+    }
+    if (leads_captcha_provider(name) < 0) {
+        return leadsctl_usage_error(cmd, "--captcha '%s': not %s", name,
+                                    leads_captcha_names());
+    }
+    *provider = name;
+    return LEADSCTL_OK;
+}
+
 int leadsctl_form_add(leadsctl_cmd_t *cmd)
 {
     const char *firm = NULL, *name = NULL, *mapping = NULL, *id = NULL;
     const char *origins = NULL, *redirect = NULL, *honeypot = NULL;
+    const char *captcha = NULL, *captcha_secret = NULL;
     const char *key = NULL, *hash;
     int rc;
 
@@ -98,6 +131,7 @@ int leadsctl_form_add(leadsctl_cmd_t *cmd)
         || (rc = parse_redirect(cmd, &redirect))
         || (rc = leadsctl_opt_text(cmd, "honeypot", 0, FORM_FIELD_MAX,
                                    &honeypot))
+        || (rc = parse_captcha(cmd, &captcha, &captcha_secret))
         || (rc = leadsctl_source_mapping(cmd, &mapping))
         || (rc = leadsctl_firm_resolve(cmd, &firm))) {
         return rc;
@@ -109,13 +143,14 @@ int leadsctl_form_add(leadsctl_cmd_t *cmd)
     if (leadsctl_db_exec(cmd->db, NULL,
                          "INSERT INTO sources"
                          " (id, firm_id, name, key_hash, last4, mapping,"
-                         " enabled, kind, origins, redirect_url, honeypot)"
+                         " enabled, kind, origins, redirect_url, honeypot,"
+                         " captcha, captcha_secret)"
                          " VALUES (%s, %s, %s, %s, %s, %s, %s, 'form', %s,"
-                         " %s, %s)",
+                         " %s, %s, %s, %s)",
                          id, firm, name, hash,
                          leads_key_last4(cmd->pool, key), mapping, "1",
                          origins, redirect, honeypot ? honeypot : "",
-                         NULL)) {
+                         captcha, captcha_secret, NULL)) {
         return leadsctl_db_fail(cmd, "inserting the form");
     }
     return leadsctl_print_added(cmd, id, "key", key);
@@ -140,7 +175,7 @@ int leadsctl_form_delete(leadsctl_cmd_t *cmd)
 int leadsctl_form_list(leadsctl_cmd_t *cmd)
 {
     return leadsctl_list_for_firm(cmd, "SELECT id, name, last4, enabled,"
-                                  " origins, redirect_url, honeypot, mapping"
+                                  " origins, redirect_url, honeypot, captcha, mapping"
                                   " FROM sources WHERE firm_id = %s"
                                   " AND kind = 'form' ORDER BY id",
                                   form_columns);

@@ -21,6 +21,11 @@ my @bad = (
     [ 'LeadsPhoneRegion XX',         'LeadsPhoneRegion' ],
     [ 'LeadsPhoneRegion USA',        'LeadsPhoneRegion' ],
     [ 'LeadsRequireTLS maybe',       'LeadsRequireTLS' ],
+    [ 'LeadsFormRateLimit 5',        'LeadsFormRateLimit' ],
+    [ 'LeadsFormRateLimit x 60',     'LeadsFormRateLimit' ],
+    [ 'LeadsCaptchaVerifyURL nocaptcha http://127.0.0.1/v', 'LeadsCaptchaVerifyURL' ],
+    [ 'LeadsCaptchaVerifyURL turnstile ftp://127.0.0.1/v',  'LeadsCaptchaVerifyURL' ],
+    [ 'LeadsCaptchaVerifyURL turnstile', 'LeadsCaptchaVerifyURL' ],
     [ "<Location \"/x\">\nLeadsMaxBodySize 100\n</Location>", 'LeadsMaxBodySize' ],
 );
 
@@ -29,6 +34,8 @@ my @good = (
     'LeadsRateLimit 0', 'LeadsRateLimit 120 60', 'LeadsRateLimit 5 1',
     'LeadsPhoneRegion US', 'LeadsPhoneRegion GB', 'LeadsPhoneRegion DE',
     'LeadsRequireTLS On', 'LeadsRequireTLS Off',
+    'LeadsFormRateLimit 0', 'LeadsFormRateLimit 10 60',
+    'LeadsCaptchaVerifyURL hcaptcha https://verify.example/siteverify',
     "LeadsMaxBodySize 2048\nLeadsCacheTTL 0\nLeadsRateLimit 10 60\nLeadsPhoneRegion US\nLeadsRequireTLS Off",
 );
 

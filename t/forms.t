@@ -13,6 +13,7 @@ use Test::More;
 use JSON::PP ();
 use Encode ();
 use LeadsTest qw(backends uuid_re);
+use Receiver;
 
 my $FORM = 'application/x-www-form-urlencoded';
 my $HTML_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
@@ -234,6 +235,61 @@ for my $backend (backends()) {
         created_ok(post_form($site, "/api/leads?key=$key", {}, $body), 'enabled again');
         $site->ctl('form', 'delete', $f->{id});
         error_ok(post_form($site, "/api/leads?key=$key", {}, $body), 401, 'invalid_key', 'a deleted form');
+    };
+
+    subtest "backend $backend: captcha" => sub {
+        my $verifier = Receiver->new(paths => {
+            '/ok' => { body => '{"success":true,"hostname":"www.firm.example"}' },
+            '/no' => { body => '{"success":false,"error-codes":["invalid-input-response"]}' },
+        });
+        my $down = Receiver->new(down => 1);
+        my $site = LeadsTest->settled_site(backend => $backend, conf => [
+            'LeadsRateLimit 0', 'LeadsFormRateLimit 0',
+            'LeadsCaptchaVerifyURL turnstile ' . $verifier->url('/ok'),
+            'LeadsCaptchaVerifyURL hcaptcha ' . $verifier->url('/no'),
+            'LeadsCaptchaVerifyURL recaptcha ' . $down->url('/siteverify'),
+        ]);
+        my $p = $site->provision;
+        my $secret = 'ts-secret-' . int(rand 1e9);
+        my %key;
+        for my $c ([ turnstile => $secret ], [ hcaptcha => 'hc-secret' ], [ recaptcha => 'rc-secret' ]) {
+            $key{ $c->[0] } = $site->ctl('form', 'add', '--firm', $p->{firm}, '--name', "F $c->[0]",
+                                         '--origin', $SITE_ORIGIN, '--captcha', $c->[0], '--captcha-secret', $c->[1]);
+        }
+        is($site->ctl_run('form', 'add', '--firm', $p->{firm}, '--name', 'X', '--origin', $SITE_ORIGIN,
+                          '--captcha', 'turnstile')->{rc}, 2, '--captcha without --captcha-secret: usage error');
+        is($site->ctl_run('form', 'add', '--firm', $p->{firm}, '--name', 'X', '--origin', $SITE_ORIGIN,
+                          '--captcha', 'nocaptcha', '--captcha-secret', 's')->{rc}, 2, 'an unknown provider: usage error');
+        my $list = $site->ctl('form', 'list', '--firm', $p->{firm});
+        unlike($list, qr/\Q$secret\E/, 'form list never shows the captcha secret');
+
+        my $before = $site->sql1('SELECT count(*) FROM leads');
+        my $r = post_form($site, "/api/leads?key=$key{turnstile}", {}, $PERSON);
+        error_ok($r, 422, 'captcha_failed', 'no token');
+        is($verifier->count(path => '/ok'), 0, 'no token: the verifier is not asked');
+        $r = post_form($site, "/api/leads?key=$key{turnstile}", {}, "$PERSON&cf-turnstile-response=tok%2Ben");
+        my $id = created_ok($r, 'a token the verifier accepts');
+        my ($asked) = $verifier->requests(path => '/ok');
+        my %sent = map { my ($k, $v) = split /=/, $_, 2; ($k => $v) } split /&/, ($asked->{body} // '');
+        is($asked->{method} // '', 'POST', 'the verifier got a POST');
+        is_deeply(\%sent, { secret => $secret, response => 'tok%2Ben', remoteip => '127.0.0.1' },
+                  'with secret, response and remoteip') or diag $asked->{body};
+        my ($data) = map { $_->[0] } $site->sql("SELECT data FROM leads WHERE id = '$id'");
+        unlike($data // '', qr/turnstile/, 'the token is not stored');
+        $r = post_form($site, "/api/leads?key=$key{turnstile}", { Accept => $HTML_ACCEPT }, $PERSON);
+        is($r->{status}, 422, 'no token, browser post without a redirect URL: 422');
+
+        $r = post_form($site, "/api/leads?key=$key{hcaptcha}", {}, "$PERSON&h-captcha-response=bad");
+        error_ok($r, 422, 'captcha_failed', 'a token the verifier refuses');
+        $r = $site->post("/api/leads?key=$key{hcaptcha}", {}, { first_name => 'A', last_name => 'B',
+                         email => 'a@b.example', 'h-captcha-response' => 'bad' });
+        error_ok($r, 422, 'captcha_failed', 'a refused token in a JSON body');
+        $r = post_form($site, "/api/leads?key=$key{recaptcha}", {}, "$PERSON&g-recaptcha-response=t");
+        error_ok($r, 503, 'unavailable', 'the verifier cannot be reached');
+        like($r->{headers}{'retry-after'} // '', qr/^\d+$/, '503 with Retry-After');
+        is($site->sql1('SELECT count(*) FROM leads'), $before + 1, 'only the accepted post stored a lead');
+        like($site->error_log, qr/LEADS00102/, 'the unreachable verifier is logged');
+        unlike($site->error_log, qr/\Q$secret\E/, 'the secret is never logged');
     };
 
     subtest "backend $backend: LeadsFormRateLimit" => sub {

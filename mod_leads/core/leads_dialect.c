@@ -78,7 +78,7 @@
  * the dialect's expression for a random UUID, defined before each use. */
 #define INGEST_PLAIN \
     "SELECT id, firm_id, name, mapping, enabled, kind, origins," \
-    " redirect_url, honeypot FROM sources" \
+    " redirect_url, honeypot, captcha, captcha_secret FROM sources" \
     " WHERE key_hash = %s", \
     "SELECT id FROM leads WHERE source_id = %s AND external_id = %s", \
     "INSERT INTO webhook_deliveries " DELIVERY_COLUMNS \
@@ -140,7 +140,8 @@ static const leads_dialect_t dialect_pgsql = {
         " idempotency_keys WHERE expires_at <= CAST(%s AS timestamptz)"
         " LIMIT 1000)",
         "SELECT id, firm_id, name, mapping, enabled, kind, origins,"
-        " redirect_url, honeypot FROM sources WHERE key_hash = %s",
+        " redirect_url, honeypot, captcha, captcha_secret FROM sources"
+        " WHERE key_hash = %s",
         "SELECT id FROM leads WHERE source_id = CAST(%s AS uuid)"
         " AND external_id = %s",
         PG_OUTBOX_INSERT,

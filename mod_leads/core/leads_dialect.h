@@ -17,7 +17,7 @@ typedef enum {
     LEADS_SQL_IDEM_PURGE,       /* now: drop up to 1000 expired records */
     LEADS_SQL_SOURCE_BY_HASH,   /* key hash -> id, firm_id, name, mapping,
                                    enabled, kind, origins, redirect_url,
-                                   honeypot */
+                                   honeypot, captcha, captcha_secret */
     LEADS_SQL_LEAD_BY_EXTERNAL, /* source, external id -> lead id */
     LEADS_SQL_OUTBOX_INSERT,    /* one delivery per enabled endpoint of the
                                    firm subscribed to the event: event id,

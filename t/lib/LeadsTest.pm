@@ -250,19 +250,25 @@ sub site {
     return $self;
 }
 
-# A started site whose SQLite -wal file httpd (www-data) has made, so that
-# a leadsctl (root) run next cannot leave a root-owned -wal behind (a
-# harness race: the deliverer's connection would then fail every write).
+# A site (LeadsTest->site's options) settled as below once started.
 sub settled_site {
     my ($class, %o) = @_;
     my $site = $class->site(%o);
-    if ($site->backend eq 'sqlite3') {
-        my $wal = $site->params . '-wal';
-        my $www = (getpwnam 'www-data')[2];
-        my $deadline = time + 5;
-        sleep 0.02 until ((stat $wal)[4] // -1) == $www || time > $deadline;
-    }
+    $site->settle unless $o{no_start};
     return $site;
+}
+
+# SQLite: wait until httpd (www-data) has made the -wal file, so that a
+# leadsctl (root) run next cannot leave a root-owned -wal behind (a harness
+# race: the deliverer's connection would then fail every write).
+sub settle {
+    my ($self) = @_;
+    return $self unless $self->backend eq 'sqlite3';
+    my $wal = $self->params . '-wal';
+    my $www = (getpwnam 'www-data')[2];
+    my $deadline = time + 5;
+    sleep 0.02 until ((stat $wal)[4] // -1) == $www || time > $deadline;
+    return $self;
 }
 
 sub backend { $_[0]{backend} }

@@ -21,6 +21,8 @@ package Receiver;
 #   delay    => seconds    wait this long before answering (others are served
 #                          meanwhile)
 #   headers  => {..}       extra response headers
+#   body     => text       the answer's body, sent as application/json
+#                          (default "status N\n" as text/plain)
 #   paths    => {'/p' => {status, statuses, delay, headers}}: a plan of its
 #                          own (and its own counter) for one path
 # The counters restart when the plan is replaced (set_plan) and when the
@@ -265,6 +267,7 @@ sub _serve {
         return {
             status  => $e->{status} // 200,
             delay   => $e->{delay} // $pp->{delay} // $plan->{delay} // 0,
+            body    => $e->{body} // $pp->{body} // $plan->{body},
             headers => { %{ $plan->{headers} || {} }, %{ $pp->{headers} || {} },
                          %{ $e->{headers} || {} } },
         };
@@ -357,11 +360,12 @@ sub _serve {
             syswrite $log, $JSON->encode(\%rec) . "\n";
             my $keep = $version eq '1.1' ? ($h{connection} // '') !~ /\bclose\b/i
                                          : ($h{connection} // '') =~ /keep-alive/i;
-            my $rbody = "status $a->{status}\n";
+            my $rbody = $a->{body} // "status $a->{status}\n";
+            my $rtype = defined $a->{body} ? 'application/json' : 'text/plain';
             my $resp = sprintf "HTTP/1.1 %d %s\r\n", $a->{status}, $REASON{ $a->{status} } // 'Status';
             $resp .= "$_: $a->{headers}{$_}\r\n" for sort keys %{ $a->{headers} };
             if ($a->{status} == 204 || $a->{status} == 304) { $rbody = '' }
-            else { $resp .= "Content-Type: text/plain\r\nContent-Length: " . length($rbody) . "\r\n" }
+            else { $resp .= "Content-Type: $rtype\r\nContent-Length: " . length($rbody) . "\r\n" }
             $resp .= "Connection: close\r\n" unless $keep;
             $resp .= "\r\n$rbody";
             $c->{pending} = { due => time + $a->{delay}, bytes => $resp, keep => $keep };
