@@ -12,6 +12,8 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP ();
 use Encode ();
+use POSIX ();
+use Time::HiRes qw(time sleep);
 use LeadsTest qw(backends uuid_re);
 use Receiver;
 
@@ -243,8 +245,12 @@ for my $backend (backends()) {
             '/no' => { body => '{"success":false,"error-codes":["invalid-input-response"]}' },
         });
         my $down = Receiver->new(down => 1);
+        # one child with one pooled connection: a request waiting for the
+        # verifier must not keep it from the others
         my $site = LeadsTest->settled_site(backend => $backend, conf => [
             'LeadsRateLimit 0', 'LeadsFormRateLimit 0',
+            'StartServers 1', 'ServerLimit 1', 'MaxRequestWorkers 8',
+            'DBDMin 0', 'DBDKeep 1', 'DBDMax 1',
             'LeadsCaptchaVerifyURL turnstile ' . $verifier->url('/ok'),
             'LeadsCaptchaVerifyURL hcaptcha ' . $verifier->url('/no'),
             'LeadsCaptchaVerifyURL recaptcha ' . $down->url('/siteverify'),
@@ -289,6 +295,24 @@ for my $backend (backends()) {
         like($r->{headers}{'retry-after'} // '', qr/^\d+$/, '503 with Retry-After');
         is($site->sql1('SELECT count(*) FROM leads'), $before + 1, 'only the accepted post stored a lead');
         like($site->error_log, qr/LEADS00102/, 'the unreachable verifier is logged');
+
+        # a slow verifier: the connection is back in the pool meanwhile
+        $verifier->set_plan(paths => { '/ok' => { body => '{"success":true}', delay => 2 } });
+        my $count = $site->sql1('SELECT count(*) FROM leads');
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            my $x = post_form($site, "/api/leads?key=$key{turnstile}", {}, "$PERSON&cf-turnstile-response=slow");
+            POSIX::_exit($x->{status} == 201 ? 0 : 1);
+        }
+        sleep 0.5;
+        my $t0 = time;
+        $r = $site->create($p->{key}, { first_name => 'Api', last_name => 'Meanwhile', email => 'api@example.com', source => 'web' });
+        my $took = time - $t0;
+        is($r->{status}, 201, 'an API create while a form waits for the verifier (DBDMax 1): 201') or diag $r->{body};
+        cmp_ok($took, '<', 1.2, 'without waiting for the form\'s connection');
+        waitpid $pid, 0;
+        is($? >> 8, 0, 'the slow form post then succeeds (201)');
+        is($site->sql1('SELECT count(*) FROM leads'), $count + 2, 'both leads stored');
         unlike($site->error_log, qr/\Q$secret\E/, 'the secret is never logged');
     };
 
