@@ -27,6 +27,7 @@ struct leads_db {
     ap_dbd_t *dbd;
     const leads_dialect_t *dialect;
     leads_db_gate_t *gate;              /* holds a place in it */
+    int schema_outdated;                /* what taking it found */
 };
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
@@ -242,6 +243,7 @@ static leads_db_t *db_new(apr_pool_t *p, request_rec *r, server_rec *s)
  * answer 503 until it is fixed. */
 static volatile int schema_current;
 static volatile int schema_reported;
+static volatile int schema_seen = -1;
 
 static apr_status_t schema_check(leads_db_t *db)
 {
@@ -265,10 +267,12 @@ static apr_status_t schema_check(leads_db_t *db)
 
         version = v ? atoi(v) : 0;
     }
+    schema_seen = version;
     if (version >= LEADS_SCHEMA_VERSION) {
         schema_current = 1;
         return APR_SUCCESS;
     }
+    db->schema_outdated = 1;
     if (!schema_reported) {
         schema_reported = 1;
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, db->s, LEADSLOGNO(00021)
@@ -278,6 +282,16 @@ static apr_status_t schema_check(leads_db_t *db)
                      LEADS_SCHEMA_VERSION);
     }
     return LEADS_DB_DOWN;
+}
+
+int leads_db_schema_version(void)
+{
+    return schema_seen;
+}
+
+int leads_db_found_outdated(const leads_db_t *db)
+{
+    return db->schema_outdated;
 }
 
 /* A place at this server's gate: a bounded wait, then 503. */

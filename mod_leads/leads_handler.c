@@ -24,6 +24,7 @@
 #include "leads_ingest.h"
 #include "leads_json.h"
 #include "leads_key.h"
+#include "leads_metrics.h"
 #include "leads_profile.h"
 #include "leads_redact.h"
 #include "leads_request.h"
@@ -138,6 +139,7 @@ static int check_key_form(leads_ctx_t *ctx)
     else {
         return leads_fail_auth(ctx);
     }
+    ctx->mode_known = 1;
     return leads_check_auth_failures(ctx);
 }
 
@@ -417,14 +419,53 @@ static int create_lead(leads_ctx_t *ctx)
         /* after commit: the ring only wakes the deliverer; rows are truth */
         leads_shm_ring_push(r->server, n.event_id);
     }
+    ctx->created = 1;
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, LEADSLOGNO(00042)
                   "lead %s created for firm %s", n.id, ctx->firm_id);
     return 1;
 }
 
+/* What the metrics count of an answered request. */
+static void count(const leads_ctx_t *ctx)
+{
+    leads_metric_request_t m;
+
+    memset(&m, 0, sizeof(m));
+    m.mode = !ctx->mode_known ? LEADS_METRIC_MODE_NONE
+             : ctx->mode == LEADS_MODE_API ? LEADS_METRIC_MODE_API
+             : LEADS_METRIC_MODE_INGEST;
+    m.status = ctx->r->status;
+    m.failed = !ctx->answer && !ctx->sent_by_httpd;
+    m.error = ctx->err.code;
+    m.created = ctx->created;
+    m.replayed = ctx->replayed;
+    m.duplicate = ctx->duplicate;
+    m.duration = apr_time_now() - ctx->r->request_time;
+    leads_metrics_request(&m);
+}
+
+/* The answer the steps came to, written. */
+static int answer(leads_ctx_t *ctx)
+{
+    request_rec *r = ctx->r;
+
+    if (ctx->sent_by_httpd) {
+        return ctx->sent_by_httpd;
+    }
+    if (!ctx->answer) {
+        leads_drop_unread_body(ctx);
+        return leads_respond_error(r, &ctx->err);
+    }
+    if (ctx->replayed) {
+        apr_table_setn(r->err_headers_out, "Idempotent-Replayed", "true");
+    }
+    return leads_respond_text(r, ctx->status, ctx->answer);
+}
+
 int leads_handler(request_rec *r)
 {
     leads_ctx_t ctx;
+    int rv;
 
     if (!r->handler || strcmp(r->handler, "leads") != 0) {
         return DECLINED;
@@ -446,15 +487,7 @@ int leads_handler(request_rec *r)
     /* back to the pool before the answer goes out to a client that may
      * read it slowly */
     leads_db_close(ctx.db);
-    if (ctx.sent_by_httpd) {
-        return ctx.sent_by_httpd;
-    }
-    if (!ctx.answer) {
-        leads_drop_unread_body(&ctx);
-        return leads_respond_error(r, &ctx.err);
-    }
-    if (ctx.replayed) {
-        apr_table_setn(r->err_headers_out, "Idempotent-Replayed", "true");
-    }
-    return leads_respond_text(r, ctx.status, ctx.answer);
+    rv = answer(&ctx);
+    count(&ctx);
+    return rv;
 }

@@ -29,7 +29,8 @@ typedef struct {
     const leads_srv_cfg_t *cfg;
     leads_db_t *db;
     const char *token;                  /* the key as sent */
-    leads_mode_e mode;                  /* from the key's prefix */
+    leads_mode_e mode;                  /* from the key's prefix ... */
+    int mode_known;                     /* ... once one was seen */
     const char *firm_id;
     const char *key_id;                 /* what the rate limit counts */
     leads_key_row_t key;                /* API mode */
@@ -50,6 +51,8 @@ typedef struct {
     leads_idem_t idem;                  /* idem.key_hash NULL: no key sent */
     const char *lead_text;              /* the lead as the API shows it */
     int replayed;
+    int created;                        /* a new lead (for the metrics) */
+    int duplicate;                      /* a known externalId */
     int status;
     const char *answer;
     leads_error_t err;

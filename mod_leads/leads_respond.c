@@ -52,6 +52,10 @@ static const error_def_t errors[] = {
     { 500, "internal_error", "Something went wrong on our side." }
 };
 
+/* One entry per leads_err_e: a missing one stops the build. */
+typedef char errors_cover_every_code[
+    sizeof(errors) / sizeof(errors[0]) == LEADS_ERR_COUNT ? 1 : -1];
+
 const char *leads_request_id(request_rec *r)
 {
     const char *id = apr_table_get(r->notes, "leads-request-id");
@@ -115,6 +119,11 @@ static json_t *details_json(const apr_array_header_t *details)
         json_array_append_new(arr, item);
     }
     return arr;
+}
+
+const char *leads_error_name(leads_err_e code)
+{
+    return errors[code].code;
 }
 
 int leads_respond_error(request_rec *r, const leads_error_t *err)

@@ -25,7 +25,8 @@ typedef enum {
     LEADS_ERR_IDEMPOTENCY_KEY_REUSED,
     LEADS_ERR_RATE_LIMITED,
     LEADS_ERR_UNAVAILABLE,
-    LEADS_ERR_INTERNAL
+    LEADS_ERR_INTERNAL,
+    LEADS_ERR_COUNT
 } leads_err_e;
 
 /* An error on its way to the one place that writes it. */
@@ -43,6 +44,9 @@ const char *leads_request_id(request_rec *r);
 
 /* Write JSON text with `status`. Returns OK. */
 int leads_respond_text(request_rec *r, int status, const char *text);
+
+/* An error's code as the envelope says it (invalid_json, ...). */
+const char *leads_error_name(leads_err_e code);
 
 /* Write the error envelope. Returns OK. */
 int leads_respond_error(request_rec *r, const leads_error_t *err);

@@ -12,7 +12,7 @@
     "leads_outbox_insert", "leads_delivery_lease", "leads_delivery_leased", \
     "leads_attempts_record", "leads_deliveries_finish", \
     "leads_create_claimed", "leads_create_plain", "leads_lead_exists", \
-    "leads_deliveries_release" }
+    "leads_outbox_stats", "leads_deliveries_release" }
 
 #define LEAD_COLUMNS \
     "(id, firm_id, first_name, last_name, email, phone, source, stage_id," \
@@ -173,6 +173,11 @@ static const leads_dialect_t dialect_pgsql = {
         "WITH " PG_CREATE_LEAD("")
         " SELECT 1, " PG_COUNT("lead") ", " PG_COUNT("outbox"),
         "SELECT 1 FROM leads WHERE id = CAST(%s AS uuid)",
+        "SELECT (SELECT COUNT(*) FROM webhook_deliveries"
+        " WHERE status = 'pending'), (SELECT COALESCE(EXTRACT(EPOCH FROM"
+        " now() - MIN(created_at)), 0) FROM webhook_deliveries"
+        " WHERE status = 'pending'), (SELECT COUNT(*) FROM webhook_endpoints"
+        " WHERE NOT enabled)",
         DELIVERIES_RELEASE
     },
     LEADS_LABELS
@@ -221,6 +226,11 @@ static const leads_dialect_t dialect_mysql = {
         " ON d.id = r.id AND d.lease_owner = r.token SET" FINISH_SET("d.", "r."),
         NULL, NULL,                     /* no one-statement create */
         LEAD_EXISTS_PLAIN,
+        "SELECT (SELECT COUNT(*) FROM webhook_deliveries"
+        " WHERE status = 'pending'), (SELECT COALESCE(TIMESTAMPDIFF("
+        "MICROSECOND, MIN(created_at), UTC_TIMESTAMP(3)) / 1000000, 0)"
+        " FROM webhook_deliveries WHERE status = 'pending'),"
+        " (SELECT COUNT(*) FROM webhook_endpoints WHERE enabled = 0)",
         DELIVERIES_RELEASE
     },
     LEADS_LABELS
@@ -279,6 +289,11 @@ static const leads_dialect_t dialect_sqlite3 = {
         " AND webhook_deliveries.lease_owner = r.token",
         NULL, NULL,                     /* no one-statement create */
         LEAD_EXISTS_PLAIN,
+        "SELECT (SELECT COUNT(*) FROM webhook_deliveries"
+        " WHERE status = 'pending'), (SELECT COALESCE((julianday('now') -"
+        " julianday(MIN(created_at))) * 86400.0, 0) FROM webhook_deliveries"
+        " WHERE status = 'pending'), (SELECT COUNT(*) FROM webhook_endpoints"
+        " WHERE enabled = 0)",
         DELIVERIES_RELEASE
     },
     LEADS_LABELS
