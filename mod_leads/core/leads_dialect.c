@@ -29,6 +29,11 @@
     " AND (events = '*' OR events = %s OR events LIKE %s OR events LIKE %s" \
     " OR events LIKE %s)"
 
+/* An attempt is recorded only while its delivery exists: `leadsctl lead
+ * erase` may have removed it (and its lead) while it was being sent. */
+#define ATTEMPT_DELIVERY_EXISTS(id) \
+    " WHERE EXISTS (SELECT 1 FROM webhook_deliveries x WHERE x.id = " id ")"
+
 #define ATTEMPT_COLUMNS \
     "(id, delivery_id, attempt, started_at, duration_ms, http_status, error," \
     " outcome)"
@@ -163,7 +168,7 @@ static const leads_dialect_t dialect_pgsql = {
         " now_at timestamptz, delivered_at timestamptz)),"
         " a AS (INSERT INTO webhook_attempts " ATTEMPT_COLUMNS
         " SELECT attempt_id, id, attempt, started, ms, http, error, outcome"
-        " FROM r)"
+        " FROM r" ATTEMPT_DELIVERY_EXISTS("r.id") ")"
         " UPDATE webhook_deliveries d SET" FINISH_SET("", "r.")
         " FROM r WHERE d.id = r.id AND d.lease_owner = r.token",
         "WITH claim AS (" PG_IDEM_CLAIM " RETURNING 1), "
@@ -216,7 +221,7 @@ static const leads_dialect_t dialect_mysql = {
         " attempt INT PATH '$.attempt', started VARCHAR(32) PATH '$.started',"
         " ms INT PATH '$.ms', http INT PATH '$.http',"
         " error TEXT PATH '$.error', outcome VARCHAR(16) PATH '$.outcome'))"
-        " AS r",
+        " AS r" ATTEMPT_DELIVERY_EXISTS("r.id"),
         "UPDATE webhook_deliveries d JOIN JSON_TABLE(%s, '$[*]' COLUMNS("
         "id CHAR(36) PATH '$.id', token VARCHAR(100) PATH '$.token',"
         " status VARCHAR(16) PATH '$.status',"
@@ -281,7 +286,8 @@ static const leads_dialect_t dialect_sqlite3 = {
         "INSERT INTO webhook_attempts " ATTEMPT_COLUMNS
         " SELECT " JSON_FIELDS("attempt_id", "id", "attempt", "started")
         ", " JSON_FIELDS("ms", "http", "error", "outcome")
-        " FROM json_each(%s)",
+        " FROM json_each(%s)"
+        ATTEMPT_DELIVERY_EXISTS("json_extract(value, '$.id')"),
         "UPDATE webhook_deliveries SET" FINISH_SET("", "r.") " FROM (SELECT "
         JSON_FIELDS("id", "token", "status", "next_at") ", "
         JSON_FIELDS("http", "error", "now_at", "delivered_at")
