@@ -119,7 +119,7 @@ static int has_prefix(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* SPEC §3: the key alone names the firm, and its prefix the mode. What
+/* docs/api.md §2: the key alone names the firm, and its prefix the mode. What
  * needs no database is checked first; an address that keeps sending
  * unknown keys is refused before the database is asked. */
 static int check_key_form(leads_ctx_t *ctx)
@@ -197,7 +197,7 @@ static const char *header_safe(apr_pool_t *p, const char *key)
     return out;
 }
 
-/* Lawfficient-Ignored-Fields: data.a,data.b — the keys dropped (SPEC §4),
+/* Lawfficient-Ignored-Fields: data.a,data.b — the keys dropped (docs/api.md §4.3),
  * bounded so that a body of many keys cannot make a header proxies refuse:
  * the first IGNORED_MAX_NAMES names, each cut to IGNORED_MAX_NAME bytes,
  * then "...(N more)". */
@@ -319,7 +319,7 @@ static json_t *lead_json(const leads_ctx_t *ctx, const char *id,
                      "data", l->data);
 }
 
-/* SPEC §7: one lead.created event; its `data` is the lead as the API
+/* docs/api.md §9.2: one lead.created event; its `data` is the lead as the API
  * shows it, as written (so it matches byte for byte). The store writes one
  * outbox row per subscribed endpoint with it. */
 static apr_status_t plan_event(leads_ctx_t *ctx, leads_new_lead_t *n)
