@@ -237,6 +237,17 @@ static leads_db_t *db_new(apr_pool_t *p, request_rec *r, server_rec *s)
     return db;
 }
 
+/* How long a "locked, try again" result (the dialect's busy_code) is
+ * retried, outside the driver's lock, before the database counts as
+ * unavailable. */
+#define BUSY_WAIT   apr_time_from_sec(10)
+#define BUSY_NAP    apr_time_from_msec(20)
+
+static int busy(const leads_db_t *db, int rc)
+{
+    return db->dialect->busy_code && rc == db->dialect->busy_code;
+}
+
 /* The schema is checked on a child's first connections until it is
  * current; it only ever grows, so once is enough. An outdated one (or
  * none: `leadsctl init` never ran) is said once per child, and requests
@@ -250,13 +261,20 @@ static apr_status_t schema_check(leads_db_t *db)
     const apr_dbd_driver_t *drv = db->dbd->driver;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
+    apr_time_t give_up;
     int version = 0, rc;
 
     if (schema_current) {
         return APR_SUCCESS;
     }
-    rc = apr_dbd_select(drv, db->pool, db->dbd->handle, &res,
-                        "SELECT MAX(version) FROM leads_schema", 1);
+    /* sqlite3: a new child meets the WAL of a killed one being recovered
+     * ("database is locked"): wait for it as for BEGIN. */
+    give_up = apr_time_now() + BUSY_WAIT;
+    while ((rc = apr_dbd_select(drv, db->pool, db->dbd->handle, &res,
+                                "SELECT MAX(version) FROM leads_schema", 1))
+           != 0 && busy(db, rc) && apr_time_now() < give_up) {
+        apr_sleep(BUSY_NAP);
+    }
     if (rc != 0) {
         if (failure(db, "reading the schema version", rc) == LEADS_DB_DOWN) {
             return LEADS_DB_DOWN;       /* the database, not the schema */
@@ -432,17 +450,6 @@ const char *leads_db_time(const leads_db_t *db, apr_time_t t)
     plain = apr_pstrndup(db->pool, iso, strlen(iso) - 1);
     plain[10] = ' ';
     return plain;
-}
-
-/* How long a "locked, try again" result (the dialect's busy_code) is
- * retried, outside the driver's lock, before the database counts as
- * unavailable. */
-#define BUSY_WAIT   apr_time_from_sec(10)
-#define BUSY_NAP    apr_time_from_msec(20)
-
-static int busy(const leads_db_t *db, int rc)
-{
-    return db->dialect->busy_code && rc == db->dialect->busy_code;
 }
 
 /* Prepared once per connection. sqlite3 prepares by reading the schema,
