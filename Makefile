@@ -17,7 +17,7 @@ DEPS_RUN  := apache2 apache2-dev libapr1-dev libaprutil1-dev \
              gcc make
 DEPS_DEB  := $(DEPS_RUN) build-essential debhelper dpkg-dev
 DEPS_TEST := $(DEPS_DEB) postgresql mariadb-server mariadb-client \
-             perl libjson-pp-perl curl wrk nodejs lintian chromium
+             perl libjson-pp-perl curl wrk nodejs lintian prometheus chromium
 
 # Where install-files puts things, under DESTDIR.
 MODDIR     = $(shell $(APXS) -q LIBEXECDIR)

@@ -27,6 +27,7 @@ struct leads_db {
     ap_dbd_t *dbd;
     const leads_dialect_t *dialect;
     leads_db_gate_t *gate;              /* holds a place in it */
+    int schema_outdated;                /* what taking it found */
 };
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
@@ -236,25 +237,44 @@ static leads_db_t *db_new(apr_pool_t *p, request_rec *r, server_rec *s)
     return db;
 }
 
+/* How long a "locked, try again" result (the dialect's busy_code) is
+ * retried, outside the driver's lock, before the database counts as
+ * unavailable. */
+#define BUSY_WAIT   apr_time_from_sec(10)
+#define BUSY_NAP    apr_time_from_msec(20)
+
+static int busy(const leads_db_t *db, int rc)
+{
+    return db->dialect->busy_code && rc == db->dialect->busy_code;
+}
+
 /* The schema is checked on a child's first connections until it is
  * current; it only ever grows, so once is enough. An outdated one (or
  * none: `leadsctl init` never ran) is said once per child, and requests
  * answer 503 until it is fixed. */
 static volatile int schema_current;
 static volatile int schema_reported;
+static volatile int schema_seen = -1;
 
 static apr_status_t schema_check(leads_db_t *db)
 {
     const apr_dbd_driver_t *drv = db->dbd->driver;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
+    apr_time_t give_up;
     int version = 0, rc;
 
     if (schema_current) {
         return APR_SUCCESS;
     }
-    rc = apr_dbd_select(drv, db->pool, db->dbd->handle, &res,
-                        "SELECT MAX(version) FROM leads_schema", 1);
+    /* sqlite3: a new child meets the WAL of a killed one being recovered
+     * ("database is locked"): wait for it as for BEGIN. */
+    give_up = apr_time_now() + BUSY_WAIT;
+    while ((rc = apr_dbd_select(drv, db->pool, db->dbd->handle, &res,
+                                "SELECT MAX(version) FROM leads_schema", 1))
+           != 0 && busy(db, rc) && apr_time_now() < give_up) {
+        apr_sleep(BUSY_NAP);
+    }
     if (rc != 0) {
         if (failure(db, "reading the schema version", rc) == LEADS_DB_DOWN) {
             return LEADS_DB_DOWN;       /* the database, not the schema */
@@ -265,10 +285,12 @@ static apr_status_t schema_check(leads_db_t *db)
 
         version = v ? atoi(v) : 0;
     }
+    schema_seen = version;
     if (version >= LEADS_SCHEMA_VERSION) {
         schema_current = 1;
         return APR_SUCCESS;
     }
+    db->schema_outdated = 1;
     if (!schema_reported) {
         schema_reported = 1;
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, db->s, LEADSLOGNO(00021)
@@ -278,6 +300,16 @@ static apr_status_t schema_check(leads_db_t *db)
                      LEADS_SCHEMA_VERSION);
     }
     return LEADS_DB_DOWN;
+}
+
+int leads_db_schema_version(void)
+{
+    return schema_seen;
+}
+
+int leads_db_found_outdated(const leads_db_t *db)
+{
+    return db->schema_outdated;
 }
 
 /* A place at this server's gate: a bounded wait, then 503. */
@@ -418,17 +450,6 @@ const char *leads_db_time(const leads_db_t *db, apr_time_t t)
     plain = apr_pstrndup(db->pool, iso, strlen(iso) - 1);
     plain[10] = ' ';
     return plain;
-}
-
-/* How long a "locked, try again" result (the dialect's busy_code) is
- * retried, outside the driver's lock, before the database counts as
- * unavailable. */
-#define BUSY_WAIT   apr_time_from_sec(10)
-#define BUSY_NAP    apr_time_from_msec(20)
-
-static int busy(const leads_db_t *db, int rc)
-{
-    return db->dialect->busy_code && rc == db->dialect->busy_code;
 }
 
 /* Prepared once per connection. sqlite3 prepares by reading the schema,

@@ -39,6 +39,12 @@ void leads_db_close(leads_db_t *db);
  * on it answers LEADS_DB_DOWN. */
 apr_status_t leads_db_reconnect(leads_db_t *db);
 
+/* The schema version this child last read (-1: not yet), and whether
+ * taking this connection found it older than LEADS_SCHEMA_VERSION (the
+ * take then answered LEADS_DB_DOWN). */
+int leads_db_schema_version(void);
+int leads_db_found_outdated(const leads_db_t *db);
+
 apr_pool_t *leads_db_pool(const leads_db_t *db);
 const leads_dialect_t *leads_db_dialect(const leads_db_t *db);
 server_rec *leads_db_server(const leads_db_t *db);

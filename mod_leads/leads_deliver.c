@@ -29,6 +29,7 @@
 #include "leads_config.h"
 #include "leads_db.h"
 #include "leads_deliver.h"
+#include "leads_metrics.h"
 #include "leads_outbox.h"
 #include "leads_shm.h"
 #include "leads_webhook.h"
@@ -494,6 +495,7 @@ static void deliverer_slice(apr_pool_t *pool)
     leads_db_close(sd.db);
     leads_shm_stats_add(dlv->delivered, dlv->retried, dlv->failed,
                         dlv->in_flight, queued());
+    leads_metrics_webhooks(dlv->delivered, dlv->retried, dlv->failed);
     dlv->delivered = dlv->retried = dlv->failed = 0;
 }
 

@@ -24,6 +24,7 @@
 #include "leads_ingest.h"
 #include "leads_json.h"
 #include "leads_key.h"
+#include "leads_metrics.h"
 #include "leads_profile.h"
 #include "leads_redact.h"
 #include "leads_request.h"
@@ -119,7 +120,7 @@ static int has_prefix(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* SPEC §3: the key alone names the firm, and its prefix the mode. What
+/* docs/api.md §2: the key alone names the firm, and its prefix the mode. What
  * needs no database is checked first; an address that keeps sending
  * unknown keys is refused before the database is asked. A secret key in
  * the URL is refused whatever else the request holds (docs/api.md §10);
@@ -151,6 +152,7 @@ static int check_key_form(leads_ctx_t *ctx)
     else {
         return leads_fail_auth(ctx);
     }
+    ctx->mode_known = 1;
     return leads_check_auth_failures(ctx);
 }
 
@@ -208,7 +210,7 @@ static const char *header_safe(apr_pool_t *p, const char *key)
     return out;
 }
 
-/* Lawfficient-Ignored-Fields: data.a,data.b — the keys dropped (SPEC §4),
+/* Lawfficient-Ignored-Fields: data.a,data.b — the keys dropped (docs/api.md §4.3),
  * bounded so that a body of many keys cannot make a header proxies refuse:
  * the first IGNORED_MAX_NAMES names, each cut to IGNORED_MAX_NAME bytes,
  * then "...(N more)". */
@@ -336,7 +338,7 @@ static json_t *lead_json(const leads_ctx_t *ctx, const char *id,
                      "data", l->data);
 }
 
-/* SPEC §7: one lead.created event; its `data` is the lead as the API
+/* docs/api.md §9.2: one lead.created event; its `data` is the lead as the API
  * shows it, as written (so it matches byte for byte). The store writes one
  * outbox row per subscribed endpoint with it. */
 static apr_status_t plan_event(leads_ctx_t *ctx, leads_new_lead_t *n)
@@ -436,14 +438,62 @@ static int create_lead(leads_ctx_t *ctx)
         /* after commit: the ring only wakes the deliverer; rows are truth */
         leads_shm_ring_push(r->server, n.event_id);
     }
+    ctx->created = 1;
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, LEADSLOGNO(00042)
                   "lead %s created for firm %s", n.id, ctx->firm_id);
     return 1;
 }
 
+/* What the metrics count of an answered request. */
+static void count(const leads_ctx_t *ctx)
+{
+    leads_metric_request_t m;
+
+    memset(&m, 0, sizeof(m));
+    m.mode = !ctx->mode_known ? LEADS_METRIC_MODE_NONE
+             : ctx->web_form ? LEADS_METRIC_MODE_FORM
+             : ctx->mode == LEADS_MODE_API ? LEADS_METRIC_MODE_API
+             : LEADS_METRIC_MODE_INGEST;
+    m.status = ctx->r->status;
+    m.failed = ctx->failed && !ctx->sent_by_httpd;
+    m.error = ctx->err.code;
+    m.created = ctx->created;
+    m.replayed = ctx->replayed;
+    m.duplicate = ctx->duplicate;
+    m.duration = apr_time_now() - ctx->r->request_time;
+    leads_metrics_request(&m);
+}
+
+/* The answer the steps came to, written. */
+static int answer(leads_ctx_t *ctx)
+{
+    request_rec *r = ctx->r;
+
+    if (ctx->sent_by_httpd) {
+        return ctx->sent_by_httpd;
+    }
+    ctx->failed = !ctx->answer;
+    /* a browser's form post is sent on to the form's page, errors too */
+    if (leads_webform_redirect(ctx) && ctx->failed) {
+        leads_drop_unread_body(ctx);
+    }
+    if (ctx->no_body) {
+        return leads_respond_empty(r, ctx->status);
+    }
+    if (!ctx->answer) {
+        leads_drop_unread_body(ctx);
+        return leads_respond_error(r, &ctx->err);
+    }
+    if (ctx->replayed) {
+        apr_table_setn(r->err_headers_out, "Idempotent-Replayed", "true");
+    }
+    return leads_respond_text(r, ctx->status, ctx->answer);
+}
+
 int leads_handler(request_rec *r)
 {
     leads_ctx_t ctx;
+    int rv;
 
     if (!r->handler || strcmp(r->handler, "leads") != 0) {
         return DECLINED;
@@ -469,24 +519,7 @@ int leads_handler(request_rec *r)
     /* back to the pool before the answer goes out to a client that may
      * read it slowly */
     leads_db_close(ctx.db);
-    if (ctx.sent_by_httpd) {
-        return ctx.sent_by_httpd;
-    }
-    if (!ctx.answer && leads_webform_redirect(&ctx)) {
-        leads_drop_unread_body(&ctx);   /* an error's, as below */
-    }
-    else if (ctx.answer) {
-        leads_webform_redirect(&ctx);
-    }
-    if (ctx.no_body) {
-        return leads_respond_empty(r, ctx.status);
-    }
-    if (!ctx.answer) {
-        leads_drop_unread_body(&ctx);
-        return leads_respond_error(r, &ctx.err);
-    }
-    if (ctx.replayed) {
-        apr_table_setn(r->err_headers_out, "Idempotent-Replayed", "true");
-    }
-    return leads_respond_text(r, ctx.status, ctx.answer);
+    rv = answer(&ctx);
+    count(&ctx);
+    return rv;
 }

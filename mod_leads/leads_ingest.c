@@ -121,5 +121,6 @@ int leads_ingest_created(leads_ctx_t *ctx, const char *lead_id)
 
 int leads_ingest_duplicate(leads_ctx_t *ctx, const char *lead_id)
 {
+    ctx->duplicate = 1;
     return ingest_answer(ctx, HTTP_OK, "duplicate", lead_id);
 }

@@ -15,12 +15,15 @@
 #include "leads_db.h"
 #include "leads_deliver.h"
 #include "leads_maint.h"
+#include "leads_metrics.h"
+#include "leads_outbox.h"
 #include "leads_store.h"
 #include "mod_leads.h"
 
 APLOG_USE_MODULE(leads);
 
 #define PURGE_INTERVAL      apr_time_from_sec(60)
+#define OUTBOX_STATS_INTERVAL apr_time_from_sec(5)
 #define PURGE_MAX_BATCHES   10          /* x 1000 rows per round */
 
 /* mod_watchdog's thread outlives the child's pool and is never joined in
@@ -131,6 +134,38 @@ static void purge_idempotency(server_rec *s, apr_pool_t *pool)
     }
 }
 
+/* The outbox as the metrics show it, read here (one host's thread, every
+ * OUTBOX_STATS_INTERVAL) so that no scrape ever costs the database. */
+static void read_outbox_stats(server_rec *s, apr_pool_t *pool)
+{
+    apr_uint64_t pending = 0, disabled = 0;
+    double oldest = 0;
+    leads_db_t *db;
+
+    if (leads_db_open(pool, s, &db) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, LEADSLOGNO(00054)
+                     "maintenance: no database connection for the outbox "
+                     "figures");
+        return;
+    }
+    if (leads_outbox_stats(db, &pending, &oldest, &disabled) == APR_SUCCESS) {
+        leads_metrics_set_outbox(pending, oldest, disabled);
+    }
+    else {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, LEADSLOGNO(00054)
+                     "maintenance: the outbox figures could not be read");
+    }
+    leads_db_close(db);
+}
+
+static apr_status_t stats_watchdog(int state, void *data, apr_pool_t *pool)
+{
+    if (state == AP_WATCHDOG_STATE_RUNNING) {
+        read_outbox_stats(data, pool);
+    }
+    return APR_SUCCESS;
+}
+
 static apr_status_t purge_watchdog(int state, void *data, apr_pool_t *pool)
 {
     if (state == AP_WATCHDOG_STATE_RUNNING) {
@@ -159,6 +194,11 @@ static apr_status_t guarded(ap_watchdog_callback_fn_t *fn, int state,
 static apr_status_t maint_purge_cb(int state, void *data, apr_pool_t *pool)
 {
     return guarded(purge_watchdog, state, data, pool);
+}
+
+static apr_status_t maint_stats_cb(int state, void *data, apr_pool_t *pool)
+{
+    return guarded(stats_watchdog, state, data, pool);
 }
 
 static apr_status_t maint_deliver_cb(int state, void *data, apr_pool_t *pool)
@@ -193,12 +233,19 @@ int leads_maint_post_config(apr_pool_t *pconf, server_rec *s)
     if (rv == APR_SUCCESS) {
         rv = wd_get_instance(&wd, LEADS_WATCHDOG_NAME, 0, 1, pconf);
     }
+    /* mod_watchdog runs the callbacks newest first and counts each one's
+     * interval from the start of the round: registered before the
+     * deliverer, these run after its slice (up to a second) and count it */
+    if (rv == APR_SUCCESS) {
+        rv = wd_register(wd, OUTBOX_STATS_INTERVAL, s, maint_stats_cb);
+    }
     if (rv == APR_SUCCESS) {
         rv = wd_register(wd, PURGE_INTERVAL, s, maint_purge_cb);
     }
     if (rv == APR_SUCCESS) {
         rv = wd_register(wd, AP_WD_TM_SLICE, s, maint_deliver_cb);
     }
+
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, LEADSLOGNO(00053)
                      "cannot register the maintenance watchdog");

@@ -204,3 +204,32 @@ apr_status_t leads_outbox_release(leads_db_t *db, const char *owner)
 
     return leads_db_run(db, release_work, (void *)pattern);
 }
+
+typedef struct {
+    apr_uint64_t *pending, *disabled;
+    double *oldest;
+} stats_baton_t;
+
+static apr_status_t stats_work(leads_db_t *db, void *baton)
+{
+    stats_baton_t *b = baton;
+    const char *c[3];
+    apr_status_t rv = leads_db_select_row(db, LEADS_SQL_OUTBOX_STATS, 0, NULL,
+                                          leads_db_pool(db), 3, c);
+
+    if (rv == APR_SUCCESS) {
+        *b->pending = c[0] ? apr_atoi64(c[0]) : 0;
+        *b->oldest = c[1] ? atof(c[1]) : 0;
+        *b->disabled = c[2] ? apr_atoi64(c[2]) : 0;
+    }
+    return rv;
+}
+
+apr_status_t leads_outbox_stats(leads_db_t *db, apr_uint64_t *pending,
+                                double *oldest_seconds,
+                                apr_uint64_t *endpoints_disabled)
+{
+    stats_baton_t b = { pending, endpoints_disabled, oldest_seconds };
+
+    return leads_db_run(db, stats_work, &b);
+}

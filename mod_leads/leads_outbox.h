@@ -48,6 +48,12 @@ typedef struct {
  * still pending: queued, or in flight and abandoned. */
 apr_status_t leads_outbox_release(leads_db_t *db, const char *owner);
 
+/* What the metrics show of the outbox: pending deliveries, the age of the
+ * oldest, disabled endpoints. */
+apr_status_t leads_outbox_stats(leads_db_t *db, apr_uint64_t *pending,
+                                double *oldest_seconds,
+                                apr_uint64_t *endpoints_disabled);
+
 apr_status_t leads_outbox_finish(leads_db_t *db,
                                  const apr_array_header_t *results);
 

@@ -29,7 +29,8 @@ typedef struct {
     const leads_srv_cfg_t *cfg;
     leads_db_t *db;
     const char *token;                  /* the key as sent */
-    leads_mode_e mode;                  /* from the key's prefix */
+    leads_mode_e mode;                  /* from the key's prefix ... */
+    int mode_known;                     /* ... once one was seen */
     int web_form;                       /* lpk_ key: a form (ingestion mode
                                          * with docs/api.md §10 on top) */
     const char *firm_id;
@@ -55,9 +56,12 @@ typedef struct {
     leads_idem_t idem;                  /* idem.key_hash NULL: no key sent */
     const char *lead_text;              /* the lead as the API shows it */
     int replayed;
+    int created;                        /* a new lead (for the metrics) */
+    int duplicate;                      /* a known externalId */
     int status;
     const char *answer;
     int no_body;                        /* the answer is headers only */
+    int failed;                         /* an error, even if redirected */
     leads_error_t err;
 } leads_ctx_t;
 

@@ -59,6 +59,10 @@ static const error_def_t errors[] = {
     { 500, "internal_error", "Something went wrong on our side." }
 };
 
+/* One entry per leads_err_e: a missing one stops the build. */
+typedef char errors_cover_every_code[
+    sizeof(errors) / sizeof(errors[0]) == LEADS_ERR_COUNT ? 1 : -1];
+
 const char *leads_request_id(request_rec *r)
 {
     const char *id = apr_table_get(r->notes, "leads-request-id");
@@ -129,7 +133,7 @@ int leads_error_status(leads_err_e code)
     return errors[code].status;
 }
 
-const char *leads_error_code(leads_err_e code)
+const char *leads_error_name(leads_err_e code)
 {
     return errors[code].code;
 }

@@ -28,7 +28,8 @@ typedef enum {
     LEADS_ERR_KEY_IN_URL,
     LEADS_ERR_ORIGIN_NOT_ALLOWED,
     LEADS_ERR_CAPTCHA_FAILED,
-    LEADS_ERR_INTERNAL
+    LEADS_ERR_INTERNAL,
+    LEADS_ERR_COUNT
 } leads_err_e;
 
 /* An error on its way to the one place that writes it. */
@@ -47,9 +48,9 @@ const char *leads_request_id(request_rec *r);
 /* Write JSON text with `status`. Returns OK. */
 int leads_respond_text(request_rec *r, int status, const char *text);
 
-/* The HTTP status and the stable code ("invalid_request") of an error. */
+/* The HTTP status and the stable code ("invalid_json") of an error. */
 int leads_error_status(leads_err_e code);
-const char *leads_error_code(leads_err_e code);
+const char *leads_error_name(leads_err_e code);
 
 /* Write a response without a body (a 204 preflight, a 303 redirect):
  * `status` and whatever headers are set. Returns OK. */

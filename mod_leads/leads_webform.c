@@ -275,7 +275,7 @@ int leads_webform_redirect(leads_ctx_t *ctx)
     else if (!ctx->answer && redirectable_error(ctx->err.code)) {
         to = with_query(r->pool, url,
                         apr_pstrcat(r->pool, "error=",
-                                    leads_error_code(ctx->err.code),
+                                    leads_error_name(ctx->err.code),
                                     ctx->err.code == LEADS_ERR_INVALID_REQUEST
                                     ? "&fields=" : "",
                                     ctx->err.code == LEADS_ERR_INVALID_REQUEST

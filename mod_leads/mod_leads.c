@@ -16,6 +16,8 @@
 #include "leads_conftree.h"
 #include "leads_db_gate.h"
 #include "leads_handler.h"
+#include "leads_health.h"
+#include "leads_metrics.h"
 #include "leads_key.h"
 #include "leads_profile.h"
 #include "leads_redact.h"
@@ -63,6 +65,7 @@ static int leads_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                      "until 'LoadModule dbd_module' and DBDriver are set");
     }
     leads_conftree_read_locations(pconf);
+    leads_metrics_post_config(pconf, s);
     if (leads_maint_post_config(pconf, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -93,6 +96,8 @@ static void leads_register_hooks(apr_pool_t *p)
     ap_hook_post_read_request(leads_redact_authorization, NULL, NULL,
                               APR_HOOK_REALLY_FIRST);
     ap_hook_handler(leads_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(leads_metrics_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(leads_health_handler, NULL, NULL, APR_HOOK_MIDDLE);
     leads_status_register();
 }
 

@@ -6,7 +6,7 @@
  * This file holds main: the global options, the command table, `init`,
  * and the dispatch. The commands live with their concern
  * (leadsctl_firm.c, leadsctl_key.c, leadsctl_source.c,
- * leadsctl_webhook.c) and use what they share, never this file: the
+ * leadsctl_webhook.c, leadsctl_lead.c, leadsctl_status.c) and use what they share, never this file: the
  * command context, messages and options (leadsctl_cmd.c), the rows
  * several commands touch (leadsctl_rows.c), the output (leadsctl_out.c)
  * and the SQL access (leadsctl_db.c). */
@@ -22,9 +22,11 @@
 #include "leadsctl_db.h"
 #include "leadsctl_firm.h"
 #include "leadsctl_key.h"
+#include "leadsctl_lead.h"
 #include "leadsctl_out.h"
 #include "leadsctl_form.h"
 #include "leadsctl_source.h"
+#include "leadsctl_status.h"
 #include "leadsctl_webhook.h"
 
 /* The module's version (LEADS_VERSION in mod_leads.h), passed in by
@@ -117,6 +119,13 @@ static const leadsctl_command_t commands[] = {
       "webhook deliveries [--firm ID] [--status pending|delivered|failed]" },
     { "webhook", "retry", "", 1, leadsctl_webhook_retry,
       "webhook retry DELIVERY_ID" },
+    { "lead", "erase", "firm= id= email= phone= region=", 0,
+      leadsctl_lead_erase,
+      "lead erase --firm ID (--id LEAD_ID | --email EMAIL | --phone PHONE)\n"
+      "                [--region CC]" },
+    { "status", NULL, "", 0, leadsctl_status,
+      "status                     schema version, counts, oldest pending"
+      " delivery" },
     { NULL, NULL, NULL, 0, NULL, NULL }
 };
 
@@ -138,9 +147,18 @@ static void print_usage(FILE *out)
     fputs("\nAn add prints the new id (key add and source add: the key,"
           " webhook add:\nthe secret, shown once); --json prints one JSON"
           " object. A list prints\ntab-separated rows or, with --json, a JSON"
-          " array.\n\n"
+          " array. lead erase removes the\nfirm's matching leads with their"
+          " Idempotency-Key records, webhook\ndeliveries and attempts, in one"
+          " transaction, and prints how many leads\nwent (--json: the rows"
+          " per table); --region is the LeadsPhoneRegion a\nnational --phone"
+          " was stored under. status prints the schema version and\nthe"
+          " counts (--json: one object).\n\n"
           "Exit status: 0 success, 1 runtime or database error,"
-          " 2 usage error.\n", out);
+          " 2 usage error.\n"
+          "lead erase exits 0 when nothing matched (it prints 0), 2 unless"
+          " exactly\none of --id, --email and --phone is given; status exits"
+          " 1 when the\ndatabase cannot be reached or holds no schema.\n",
+          out);
 }
 
 /* ---- init ---------------------------------------------------------------- */

@@ -40,7 +40,11 @@ static const char *const sqlite3_session[] = {
 /* The differences in the statements themselves: `key` is a reserved word
  * in MySQL and needs backticks there; times are timestamptz on pgsql,
  * DATETIME(3) in UTC on MySQL and ISO text on sqlite3, and are read back as
- * ISO with Z ('%%' is a literal '%' in an apr_dbd statement). */
+ * ISO with Z ('%%' is a literal '%' in an apr_dbd statement); each has its
+ * own JSON functions. A delivery's body is parsed only when it holds the
+ * lead's id at all (LIKE first, inside CASE so the order is kept): a body
+ * that is not JSON cannot fail the statement, and the rest are not
+ * parsed. */
 static const leadsctl_dialect_t dialects[] = {
     {
         "pgsql", pgsql_session, 1,
@@ -60,7 +64,13 @@ static const leadsctl_dialect_t dialects[] = {
         " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
         " to_char(created_at AT TIME ZONE 'UTC',"
         " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-        " FROM webhook_deliveries"
+        " FROM webhook_deliveries",
+        "BEGIN",
+        "CASE WHEN body LIKE %s THEN CAST(body AS jsonb) #>> '{data,id}'"
+        " END = %s",
+        "SELECT to_char(MIN(created_at) AT TIME ZONE 'UTC',"
+        " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+        " FROM webhook_deliveries WHERE status = 'pending'"
     },
     {
         "mysql", mysql_session, 0,
@@ -81,7 +91,13 @@ static const leadsctl_dialect_t dialects[] = {
         " '%%Y-%%m-%%dT%%H:%%i:%%s.%%f'), 23), 'Z'),"
         " CONCAT(LEFT(DATE_FORMAT(created_at,"
         " '%%Y-%%m-%%dT%%H:%%i:%%s.%%f'), 23), 'Z')"
-        " FROM webhook_deliveries"
+        " FROM webhook_deliveries",
+        "START TRANSACTION",
+        "CASE WHEN body LIKE %s"
+        " THEN JSON_UNQUOTE(JSON_EXTRACT(body, '$.data.id')) END = %s",
+        "SELECT CONCAT(LEFT(DATE_FORMAT(MIN(created_at),"
+        " '%%Y-%%m-%%dT%%H:%%i:%%s.%%f'), 23), 'Z')"
+        " FROM webhook_deliveries WHERE status = 'pending'"
     },
     {
         "sqlite3", sqlite3_session, 1,
@@ -97,9 +113,14 @@ static const leadsctl_dialect_t dialects[] = {
         " WHERE firm_id = %s ORDER BY position, key",
         0,
         "SELECT id, event_id, endpoint_id, status, attempts, last_http_status,"
-        " last_error, next_attempt_at, created_at FROM webhook_deliveries"
+        " last_error, next_attempt_at, created_at FROM webhook_deliveries",
+        /* takes the write lock at once, as the module does */
+        "BEGIN IMMEDIATE",
+        "CASE WHEN body LIKE %s THEN json_extract(body, '$.data.id') END = %s",
+        "SELECT MIN(created_at) FROM webhook_deliveries"
+        " WHERE status = 'pending'"
     },
-    { NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL }
+    { NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL }
 };
 
 const leadsctl_dialect_t *leadsctl_dialect_for(const char *driver)
@@ -337,6 +358,26 @@ int leadsctl_db_select(leadsctl_db_t *db, leadsctl_rows_t **out,
     return 0;
 }
 
+/* ---- Transactions -------------------------------------------------------- */
+
+int leadsctl_db_begin(leadsctl_db_t *db)
+{
+    return leadsctl_db_query(db, db->sql->begin);
+}
+
+int leadsctl_db_commit(leadsctl_db_t *db)
+{
+    return leadsctl_db_query(db, "COMMIT");
+}
+
+void leadsctl_db_rollback(leadsctl_db_t *db)
+{
+    const char *saved = db->error;
+
+    leadsctl_db_query(db, "ROLLBACK");
+    db->error = saved;
+}
+
 const char *leadsctl_rows_get(const leadsctl_rows_t *rows, int i, int col)
 {
     if (i < 0 || i >= rows->rows->nelts || col < 0 || col >= rows->ncols) {
@@ -457,9 +498,7 @@ static int apply_migration(leadsctl_db_t *db, const leads_migration_t *m)
                                  db->error);
     }
     if (tx && rv != 0) {
-        const char *saved = db->error;
-        leadsctl_db_query(db, "ROLLBACK");
-        db->error = saved;
+        leadsctl_db_rollback(db);
     }
     return rv;
 }
@@ -520,4 +559,31 @@ int leadsctl_db_migrate(leadsctl_db_t *db, int *version,
         }
     }
     return 0;
+}
+
+int leadsctl_db_schema_version(leadsctl_db_t *db, int *version)
+{
+    leadsctl_rows_t *rows;
+    int rv;
+
+    *version = 0;
+    rv = leadsctl_db_select(db, &rows, "SELECT MAX(version) FROM leads_schema",
+                            NULL);
+    if (rv == 0) {
+        *version = atoi(leadsctl_rows_get(rows, 0, 0));
+    }
+    return rv;
+}
+
+int leadsctl_db_latest_version(const leadsctl_db_t *db)
+{
+    const leads_migration_t *m;
+    int latest = 0;
+
+    for (m = leads_migrations; m->driver; m++) {
+        if (strcmp(m->driver, db->sql->driver) == 0 && m->version > latest) {
+            latest = m->version;
+        }
+    }
+    return latest;
 }

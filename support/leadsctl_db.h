@@ -36,6 +36,12 @@ typedef struct {
                                          * last_error, next_attempt_at,
                                          * created_at (times as ISO with Z)
                                          * FROM webhook_deliveries */
+    const char *begin;                  /* starts a read-write transaction */
+    const char *delivery_of_lead;       /* a condition on webhook_deliveries:
+                                         * its body's data.id is the lead;
+                                         * %s: LIKE pattern, lead id */
+    const char *oldest_pending;         /* MIN(created_at) of pending
+                                         * deliveries, ISO with Z, or NULL */
 } leadsctl_dialect_t;
 
 typedef struct {
@@ -75,6 +81,12 @@ int leadsctl_db_select(leadsctl_db_t *db, leadsctl_rows_t **rows,
  * Never pass text derived from input. */
 int leadsctl_db_query(leadsctl_db_t *db, const char *sql);
 
+/* A transaction: the dialect's BEGIN, COMMIT, and a ROLLBACK that keeps
+ * db->error (the failure that led to it) and ignores its own. */
+int leadsctl_db_begin(leadsctl_db_t *db);
+int leadsctl_db_commit(leadsctl_db_t *db);
+void leadsctl_db_rollback(leadsctl_db_t *db);
+
 /* Value of column `col` of row `i` (never NULL: SQL NULL reads as ""). */
 const char *leadsctl_rows_get(const leadsctl_rows_t *rows, int i, int col);
 
@@ -83,5 +95,12 @@ const char *leadsctl_rows_get(const leadsctl_rows_t *rows, int i, int col);
  * `applied` (may be NULL) the names applied now. */
 int leadsctl_db_migrate(leadsctl_db_t *db, int *version,
                         apr_array_header_t *applied);
+
+/* The highest version recorded in leads_schema (0 when none). Fails when
+ * the table is missing: the schema was never created. */
+int leadsctl_db_schema_version(leadsctl_db_t *db, int *version);
+
+/* The highest migration of this driver compiled into leadsctl. */
+int leadsctl_db_latest_version(const leadsctl_db_t *db);
 
 #endif

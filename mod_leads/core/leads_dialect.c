@@ -12,7 +12,7 @@
     "leads_outbox_insert", "leads_delivery_lease", "leads_delivery_leased", \
     "leads_attempts_record", "leads_deliveries_finish", \
     "leads_create_claimed", "leads_create_plain", "leads_lead_exists", \
-    "leads_deliveries_release" }
+    "leads_outbox_stats", "leads_deliveries_release" }
 
 #define LEAD_COLUMNS \
     "(id, firm_id, first_name, last_name, email, phone, source, stage_id," \
@@ -28,6 +28,11 @@
 #define SUBSCRIBED \
     " AND (events = '*' OR events = %s OR events LIKE %s OR events LIKE %s" \
     " OR events LIKE %s)"
+
+/* An attempt is recorded only while its delivery exists: `leadsctl lead
+ * erase` may have removed it (and its lead) while it was being sent. */
+#define ATTEMPT_DELIVERY_EXISTS(id) \
+    " WHERE EXISTS (SELECT 1 FROM webhook_deliveries x WHERE x.id = " id ")"
 
 #define ATTEMPT_COLUMNS \
     "(id, delivery_id, attempt, started_at, duration_ms, http_status, error," \
@@ -165,7 +170,7 @@ static const leads_dialect_t dialect_pgsql = {
         " now_at timestamptz, delivered_at timestamptz)),"
         " a AS (INSERT INTO webhook_attempts " ATTEMPT_COLUMNS
         " SELECT attempt_id, id, attempt, started, ms, http, error, outcome"
-        " FROM r)"
+        " FROM r" ATTEMPT_DELIVERY_EXISTS("r.id") ")"
         " UPDATE webhook_deliveries d SET" FINISH_SET("", "r.")
         " FROM r WHERE d.id = r.id AND d.lease_owner = r.token",
         "WITH claim AS (" PG_IDEM_CLAIM " RETURNING 1), "
@@ -175,6 +180,11 @@ static const leads_dialect_t dialect_pgsql = {
         "WITH " PG_CREATE_LEAD("")
         " SELECT 1, " PG_COUNT("lead") ", " PG_COUNT("outbox"),
         "SELECT 1 FROM leads WHERE id = CAST(%s AS uuid)",
+        "SELECT (SELECT COUNT(*) FROM webhook_deliveries"
+        " WHERE status = 'pending'), (SELECT COALESCE(EXTRACT(EPOCH FROM"
+        " now() - MIN(created_at)), 0) FROM webhook_deliveries"
+        " WHERE status = 'pending'), (SELECT COUNT(*) FROM webhook_endpoints"
+        " WHERE NOT enabled)",
         DELIVERIES_RELEASE
     },
     LEADS_LABELS
@@ -213,7 +223,7 @@ static const leads_dialect_t dialect_mysql = {
         " attempt INT PATH '$.attempt', started VARCHAR(32) PATH '$.started',"
         " ms INT PATH '$.ms', http INT PATH '$.http',"
         " error TEXT PATH '$.error', outcome VARCHAR(16) PATH '$.outcome'))"
-        " AS r",
+        " AS r" ATTEMPT_DELIVERY_EXISTS("r.id"),
         "UPDATE webhook_deliveries d JOIN JSON_TABLE(%s, '$[*]' COLUMNS("
         "id CHAR(36) PATH '$.id', token VARCHAR(100) PATH '$.token',"
         " status VARCHAR(16) PATH '$.status',"
@@ -223,6 +233,11 @@ static const leads_dialect_t dialect_mysql = {
         " ON d.id = r.id AND d.lease_owner = r.token SET" FINISH_SET("d.", "r."),
         NULL, NULL,                     /* no one-statement create */
         LEAD_EXISTS_PLAIN,
+        "SELECT (SELECT COUNT(*) FROM webhook_deliveries"
+        " WHERE status = 'pending'), (SELECT COALESCE(TIMESTAMPDIFF("
+        "MICROSECOND, MIN(created_at), UTC_TIMESTAMP(3)) / 1000000, 0)"
+        " FROM webhook_deliveries WHERE status = 'pending'),"
+        " (SELECT COUNT(*) FROM webhook_endpoints WHERE enabled = 0)",
         DELIVERIES_RELEASE
     },
     LEADS_LABELS
@@ -273,7 +288,8 @@ static const leads_dialect_t dialect_sqlite3 = {
         "INSERT INTO webhook_attempts " ATTEMPT_COLUMNS
         " SELECT " JSON_FIELDS("attempt_id", "id", "attempt", "started")
         ", " JSON_FIELDS("ms", "http", "error", "outcome")
-        " FROM json_each(%s)",
+        " FROM json_each(%s)"
+        ATTEMPT_DELIVERY_EXISTS("json_extract(value, '$.id')"),
         "UPDATE webhook_deliveries SET" FINISH_SET("", "r.") " FROM (SELECT "
         JSON_FIELDS("id", "token", "status", "next_at") ", "
         JSON_FIELDS("http", "error", "now_at", "delivered_at")
@@ -281,6 +297,11 @@ static const leads_dialect_t dialect_sqlite3 = {
         " AND webhook_deliveries.lease_owner = r.token",
         NULL, NULL,                     /* no one-statement create */
         LEAD_EXISTS_PLAIN,
+        "SELECT (SELECT COUNT(*) FROM webhook_deliveries"
+        " WHERE status = 'pending'), (SELECT COALESCE((julianday('now') -"
+        " julianday(MIN(created_at))) * 86400.0, 0) FROM webhook_deliveries"
+        " WHERE status = 'pending'), (SELECT COUNT(*) FROM webhook_endpoints"
+        " WHERE enabled = 0)",
         DELIVERIES_RELEASE
     },
     LEADS_LABELS

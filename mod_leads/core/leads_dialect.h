@@ -41,6 +41,9 @@ typedef enum {
     LEADS_SQL_CREATE_PLAIN,     /* LEAD_INSERT, OUTBOX_INSERT's -> 1, leads,
                                    deliveries (likewise) */
     LEADS_SQL_LEAD_EXISTS,      /* lead id -> a row if it is stored */
+    LEADS_SQL_OUTBOX_STATS,     /* -> pending deliveries, seconds since the
+                                   oldest pending one was made (0 when
+                                   none), disabled endpoints */
     LEADS_SQL_DELIVERIES_RELEASE,/* "owner:%" -> pending deliveries leased by
                                    that deliverer made free at once */
     LEADS_SQL_COUNT

@@ -196,7 +196,9 @@ my (%m, %p);
 for my $c (@conns) {
     $m{$c} = mod_leads_row("mod_leads-$c");
     $p{$c} = pgbench_row("pgbench-$c");
-    for ([ 'mod_leads (wrk)', $m{$c} ], [ 'pgbench (same SQL)', $p{$c} ]) {
+    my $scraped = -e "$res/scraped-$c.env" ? mod_leads_row("scraped-$c") : undef;
+    for ([ 'mod_leads (wrk)', $m{$c} ], [ 'same, metrics 1/s', $scraped ],
+         [ 'pgbench (same SQL)', $p{$c} ]) {
         my ($label, $r) = @$_;
         next unless $r;
         my $bad = $r->{non2xx} + ($r->{errors} // 0);
@@ -210,10 +212,15 @@ for my $c (@conns) {
         printf "%-22s %5d %9s\n", 'ratio mod_leads/pgbench', $c,
             sprintf('%.3f', $m{$c}{rps} / $p{$c}{rps});
     }
+    if ($m{$c} && $scraped && $m{$c}{rps}) {
+        printf "%-22s %5d %9s\n", 'ratio scraped/plain', $c,
+            sprintf('%.3f', $scraped->{rps} / $m{$c}{rps});
+    }
     print "\n";
 }
 print "non-2xx: mod_leads = wrk's non-2xx/3xx count (+ socket errors, marked *);"
     . " pgbench = failed transactions + aborted clients.\n";
+print "same, metrics 1/s: mod_leads again with /leads-metrics scraped every second.\n";
 print "rows +: rows the run added to the leads table (must equal the 2xx / transactions).\n";
 print "RT/create: statements (= round trips) per create, counted by pg_stat_statements\n"
     . "  during the run; mod_leads' request path only (the deliverer's are below).\n\n";

@@ -11,6 +11,7 @@
 #                pgbench)
 #   for C in 16 64:
 #     mod_leads  wrk + t/bench/create.lua, BENCH_DURATION s, C connections
+#     scraped    the same with /leads-metrics fetched every second
 #     pgbench    the statements of one create (t/bench/pgbench-script.pl,
 #                from the module's own statement table), C clients
 #   top-up       more wrk until BENCH_CREATES creates went through mod_leads
@@ -211,6 +212,9 @@ LeadsWebhookConcurrency 64
 
 <Location "/api/leads">
     SetHandler leads
+</Location>
+<Location "/leads-metrics">
+    SetHandler leads-metrics
 </Location>
 ${BENCH_HTTPD_EXTRA:-}
 EOF
@@ -416,6 +420,14 @@ printf 't0=%s\nt1=%s\ndrain_ms=%s\n' "$t0" "$t1" "$(drain)" > "$RES/probe.env"
 for c in $CONNS; do
     say "mod_leads: ${DURATION}s at $c connections"
     wrk_run "mod_leads-$c" "$c" "$DURATION"
+    # the same with the metrics scraped every second, side by side
+    say "mod_leads, metrics scraped every second: ${DURATION}s at $c connections"
+    ( while sleep 1; do
+          curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/leads-metrics"
+      done ) &
+    SCRAPER_PID=$!
+    wrk_run "scraped-$c" "$c" "$DURATION"
+    kill "$SCRAPER_PID" 2>/dev/null; wait "$SCRAPER_PID" 2>/dev/null || true
     say "pgbench: ${DURATION}s at $c clients"
     pgbench_run "pgbench-$c" "$c" "$DURATION"
 done

@@ -119,7 +119,7 @@ static void test_throttled_not_evicted_first(void)
     char name[16];
     int i;
 
-    hit(slots, "busy", T0, 1, 60);                  /* its limit: 1 */
+    leads_rl_hit(slots, 4, leads_rl_id("busy"), T0, 1, SEC(60)); /* limit 1 */
     for (i = 2; i <= 4; i++) {
         snprintf(name, sizeof(name), "k%d", i);
         leads_rl_hit(slots, 4, leads_rl_id(name), T0 + SEC(i), 5, SEC(60));
