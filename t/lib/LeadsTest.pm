@@ -23,7 +23,7 @@ use Time::HiRes qw(sleep time);
 
 our @EXPORT_OK = qw(backends json_text json_key_order uuid_re timestamp_re
                     free_port run_cmd db_ctl wait_for in_children
-                    unavailable_ok);
+                    unavailable_ok schema_version);
 
 our $ROOT = $ENV{LEADS_TEST_ROOT} || abs_path(dirname(__FILE__) . '/../..');
 our $APACHE = '/usr/sbin/apache2';
@@ -39,6 +39,14 @@ my %LIVE;                       # site objects whose httpd may be running
 if (Test::More->can('builder')) {
     my $tb = Test::More->builder;
     binmode $_, ':encoding(UTF-8)' for $tb->output, $tb->failure_output, $tb->todo_output;
+}
+
+# The schema version this build needs (LEADS_SCHEMA_VERSION): tests that
+# remove the newest migration's row name it from here, not by number.
+sub schema_version {
+    open my $fh, '<', "$ROOT/mod_leads/mod_leads.h" or die "mod_leads.h: $!";
+    while (<$fh>) { return $1 if /^#define LEADS_SCHEMA_VERSION (\d+)/ }
+    die 'LEADS_SCHEMA_VERSION not found in mod_leads.h';
 }
 
 # Made on first use when not under the runner (so `perl -c` leaves nothing).
