@@ -28,6 +28,7 @@ struct leads_db {
     const leads_dialect_t *dialect;
     leads_db_gate_t *gate;              /* holds a place in it */
     int schema_outdated;                /* what taking it found */
+    int statements;                     /* run through it, retries too */
 };
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
@@ -556,6 +557,7 @@ apr_status_t leads_db_select(leads_db_t *db, leads_sql_e which, int nargs,
         return rv;
     }
     *res = NULL;
+    db->statements++;
     rc = apr_dbd_pselect(db->dbd->driver, db->pool, db->dbd->handle, res, stmt,
                          1, nargs, args);
     return rc ? failure(db, db->dialect->label[which], rc) : APR_SUCCESS;
@@ -572,6 +574,7 @@ apr_status_t leads_db_query(leads_db_t *db, leads_sql_e which, int nargs,
         return rv;
     }
     *nrows = 0;
+    db->statements++;
     rc = apr_dbd_pquery(db->dbd->driver, db->pool, db->dbd->handle, nrows,
                         stmt, nargs, args);
     return rc ? failure(db, db->dialect->label[which], rc) : APR_SUCCESS;
@@ -579,9 +582,16 @@ apr_status_t leads_db_query(leads_db_t *db, leads_sql_e which, int nargs,
 
 apr_status_t leads_db_exec(leads_db_t *db, const char *sql)
 {
-    int nrows, rc = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, sql);
+    int nrows, rc;
 
+    db->statements++;
+    rc = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, sql);
     return rc ? failure(db, sql, rc) : APR_SUCCESS;
+}
+
+int leads_db_statements(const leads_db_t *db)
+{
+    return db ? db->statements : 0;
 }
 
 /* BEGIN, waiting up to BUSY_WAIT for a writer elsewhere (sqlite3 has one
@@ -592,6 +602,7 @@ apr_status_t leads_db_begin(leads_db_t *db)
     apr_time_t give_up = apr_time_now() + BUSY_WAIT;
     int nrows, rc;
 
+    db->statements++;
     for (;;) {
         rc = apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows,
                            db->dialect->begin);
@@ -614,6 +625,7 @@ void leads_db_rollback(leads_db_t *db)
 {
     int nrows;
 
+    db->statements++;
     apr_dbd_query(db->dbd->driver, db->dbd->handle, &nrows, "ROLLBACK");
 }
 

@@ -64,6 +64,10 @@ apr_status_t leads_db_query(leads_db_t *db, leads_sql_e which, int nargs,
 /* Fixed SQL without parameters: BEGIN, COMMIT, ROLLBACK. */
 apr_status_t leads_db_exec(leads_db_t *db, const char *sql);
 
+/* Statements run through db so far (a request's database work, for the
+ * access log's %{leads-db-statements}n); 0 for NULL. */
+int leads_db_statements(const leads_db_t *db);
+
 /* BEGIN in this dialect; ROLLBACK that ignores a dead connection. */
 apr_status_t leads_db_begin(leads_db_t *db);
 void leads_db_rollback(leads_db_t *db);

@@ -519,6 +519,8 @@ int leads_handler(request_rec *r)
     /* back to the pool before the answer goes out to a client that may
      * read it slowly */
     leads_db_close(ctx.db);
+    apr_table_setn(r->notes, "leads-db-statements",
+                   apr_itoa(r->pool, leads_db_statements(ctx.db)));
     rv = answer(&ctx);
     count(&ctx);
     return rv;

@@ -84,6 +84,8 @@ for my $backend (backends()) {
             'LeadsRateLimit 0', 'LeadsFormRateLimit 0',
             "LogFormat $ACCESS_FORMAT formslog",
             'CustomLog logs/access.log formslog',
+            'LogFormat "%{X-Test-Tag}i %>s %{leads-db-statements}n" statements',
+            'CustomLog logs/statements.log statements',
         ]);
         my $p = $site->provision;
         my $firm = $p->{firm};
@@ -229,6 +231,37 @@ for my $backend (backends()) {
         $r = post_form($site, "/api/leads?key=$key", {}, "$body&website=");
         created_ok($r, 'honeypot present but empty: a real lead');
         is($site->sql1('SELECT count(*) FROM leads'), $before + 1, 'stored');
+
+        # ---- database work: a form post costs no more than an ingestion
+        # create; a honeypot hit and a refused origin cost one read, the
+        # key's lookup (keys are never cached, so that disabling a form
+        # takes effect at once), and no write ----
+        my %tagged = (
+            'ingestion create' => sub { $site->create($lik->{key}, { first_name => 'Ada', last_name => 'Lovelace',
+                                                                   email => 'ada@example.com' }, $_[0]) },
+            'form post' => sub { post_form($site, "/api/leads?key=$key", $_[0], $body) },
+            'honeypot' => sub { post_form($site, "/api/leads?key=$key", $_[0], "$body&website=x") },
+            'refused origin' => sub { post_form($site, "/api/leads?key=$key", { %{ $_[0] }, Origin => $OTHER_ORIGIN }, $body) },
+        );
+        for my $what (sort keys %tagged) {
+            $tagged{$what}->({ 'X-Test-Tag' => 'warm' });      # keys cached, statements prepared
+            $tagged{$what}->({ 'X-Test-Tag' => $what =~ s/ /_/gr }) for 1 .. 3;
+        }
+        my %work;
+        my $log = do { local $/; open my $fh, '<', $site->dir . '/logs/statements.log'; $fh ? <$fh> : '' } // '';
+        for (split /\n/, $log) {
+            my ($tag, $status, $n) = split / /;
+            push @{ $work{$tag =~ s/_/ /gr} }, "$status:$n" if $tag ne 'warm';
+        }
+        note "$backend statements per request: " . join '; ', map { "$_ @{ $work{$_} || [] }" } sort keys %work;
+        my $max = sub { my ($m) = sort { $b <=> $a } map { (split /:/)[1] } @{ $work{$_[0]} || [] }; $m // -1 };
+        ok(@{ $work{'form post'} || [] } == 3 && !grep(!/^201:/, @{ $work{'form post'} }), 'form posts: 201');
+        cmp_ok($max->('form post'), '<=', $max->('ingestion create'), 'a form post runs no more statements than an ingestion create');
+        cmp_ok($max->('form post'), '>', 0, '(and some: the log counts them)');
+        ok(@{ $work{'ingestion create'} || [] } == 3 && !grep(!/^201:/, @{ $work{'ingestion create'} }),
+           'ingestion creates: 201');
+        is($max->('honeypot'), 1, 'a honeypot hit: the key\'s lookup only');
+        is($max->('refused origin'), 1, 'a refused origin: the key\'s lookup only');
 
         # ---- disable, enable, delete ----
         $site->ctl('form', 'disable', $f->{id});
