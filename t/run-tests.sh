@@ -21,9 +21,9 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 
-BACKENDS=${LEADS_BACKENDS:-"sqlite3 pgsql mysql"}
+BACKENDS=${LEADS_BACKENDS:-"sqlite3 pgsql mysql pgfailover"}
 for b in $BACKENDS; do
-    case "$b" in sqlite3|pgsql|mysql) ;; *)
+    case "$b" in sqlite3|pgsql|mysql|pgfailover) ;; *)
         echo "run-tests.sh: unknown backend '$b' in LEADS_BACKENDS" >&2; exit 2 ;;
     esac
 done
