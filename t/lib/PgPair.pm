@@ -126,8 +126,10 @@ sub kill_primary {
     close $fh;
     my @children = map { /(\d+)/ ? $1 : () } split /\n/, (run_cmd([ 'pgrep', '-P', $pid ]))[1];
     kill 'KILL', $pid, @children;
+    # gone, or a zombie its new parent has not reaped yet
+    my $alive = sub { my $st = LeadsTest::_slurp("/proc/$_[0]/stat"); $st =~ /^\d+ \(.*\) ([^Z])/ };
     my $deadline = time + 10;
-    sleep 0.05 while kill(0, $pid) && time < $deadline;
+    sleep 0.05 while grep({ $alive->($_) } $pid, @children) && time < $deadline;
     delete $LIVE{ $node->{data} };
     $self->{killed} = $node;
 }
