@@ -645,6 +645,13 @@ case(name => 'web form: a file part only (no lead fields)',
      req => multipart("--b0und\r\nContent-Disposition: form-data; name=\"cv\"; filename=\"cv.pdf\"\r\n\r\n%PDF\r\n--b0und--\r\n"),
      status => 422, ingest => 1);
 
+case(name => 'web form: a nested multipart part (ignored like a file)',
+     req => multipart("--b0und\r\nContent-Disposition: form-data; name=\"files\"\r\n"
+                      . "Content-Type: multipart/mixed; boundary=inner\r\n\r\n"
+                      . "--inner\r\nContent-Disposition: file; filename=\"a.txt\"\r\n\r\nA\r\n--inner--\r\n"
+                      . mp_body(@MP_LEAD)),
+     status => 201, ingest => 1);
+
 cmp_ok(scalar @CASES, '>=', 200, 'the catalogue has at least 200 cases (' . scalar(@CASES) . ')');
 {
     my %seen;

@@ -14,7 +14,8 @@
 typedef struct {
     const char *name;                   /* NULL until found */
     apr_size_t name_len;
-    int is_file;                        /* filename= or filename*= given */
+    int is_file;                        /* filename= or filename*= given,
+                                         * or a nested multipart */
     int disposition;                    /* a form-data disposition seen */
 } part_head_t;
 
@@ -138,12 +139,27 @@ static const char *read_disposition(const char *line, apr_size_t len,
     if (found != 1) {
         return "A part has no name.";
     }
-    h->is_file = disposition_param(v, (apr_size_t)(end - v), "filename=",
-                                   &unused, &unused_len) != 0
-                 || disposition_param(v, (apr_size_t)(end - v), "filename*=",
-                                      &unused, &unused_len) != 0;
+    if (disposition_param(v, (apr_size_t)(end - v), "filename=",
+                          &unused, &unused_len) != 0
+        || disposition_param(v, (apr_size_t)(end - v), "filename*=",
+                             &unused, &unused_len) != 0) {
+        h->is_file = 1;
+    }
     h->disposition = 1;
     return NULL;
+}
+
+/* "Content-Type: multipart/mixed; ...": how HTML 4 sent several files in
+ * one field (RFC 7578 §4.3 deprecates it). Its content is files, never a
+ * text value: such a part is ignored and reported like a file. */
+static int nested_multipart(const char *line, apr_size_t len)
+{
+    const char *v = line + 13, *end = line + len;
+
+    while (v < end && (*v == ' ' || *v == '\t')) {
+        v++;
+    }
+    return (apr_size_t)(end - v) >= 10 && strncasecmp(v, "multipart/", 10) == 0;
 }
 
 /* The header lines from `*s` up to and including the empty line. */
@@ -173,6 +189,9 @@ static const char *read_head(const char **s, const char *end, part_head_t *h)
         }
         if (**s == ' ' || **s == '\t' || memchr(*s, ':', len) == NULL) {
             return "A part has a malformed header line.";
+        }
+        if (header_is(*s, len, "Content-Type") && nested_multipart(*s, len)) {
+            h->is_file = 1;
         }
         if (header_is(*s, len, "Content-Disposition")) {
             if (h->disposition) {

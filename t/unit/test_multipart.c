@@ -97,6 +97,15 @@ static void test_parts(apr_pool_t *p)
                     " charset=utf-8\r\n\r\n1\r\n" END),
            "a=1", "transport padding, another header");
     is_str(parse(p, END), "", "no parts at all");
+    is_str(parse(p, "--" B "\r\nContent-Disposition: form-data; name=\"docs\""
+                    "\r\nContent-Type: multipart/mixed; boundary=inner\r\n\r\n"
+                    "--inner\r\nContent-Disposition: file; filename=\"a.txt\""
+                    "\r\n\r\nA\r\n--inner--\r\n" PART("a", "1") END),
+           "a=1 files:docs", "a nested multipart (HTML 4's several files) is a file");
+    is_str(parse(p, "--" B "\r\ncontent-type: Multipart/Mixed; boundary=i"
+                    "\r\nContent-Disposition: form-data; name=\"docs\"\r\n\r\n"
+                    "--i--\r\n" END),
+           " files:docs", "... whichever header comes first");
 }
 
 static void test_refused(apr_pool_t *p)
