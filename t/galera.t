@@ -153,20 +153,35 @@ sub load_records {
     return @all;
 }
 
+# The same request ($make->($k), for $rounds values of k) sent at once by
+# four clients on each host, beside a paced Load on every host; checks that
+# nothing answered 5xx, notes the answers by $label->($record); returns the
+# records.
+sub same_request_at_once {
+    my ($bg_key, $rounds, $make, $label) = @_;
+    my @bg = background_load($bg_key, 20);
+    my @recs = at_once_through_all_hosts($rounds, 0.15, 4, $make);
+    my @bg_recs = load_records(@bg);
+    is(scalar @recs, 12 * $rounds, '12 answers per request (4 clients per host)');
+    is_deeply([ server_errors(@recs) ], [], 'no 5xx answer') or diag join "\n", (logged_500s())[0 .. 9];
+    my %by;
+    $by{ $label->($_) }++ for @recs;
+    note 'answers: ', join ', ', map { "$_ x $by{$_}" } sort keys %by;
+    is_deeply([ server_errors(@bg_recs) ], [], 'background load meanwhile: no 5xx');
+    note 'background: ', Load::summary(\@bg_recs);
+    return @recs;
+}
+
 scenario 'the same Idempotency-Key at once through all three hosts: one lead, 201 or 409, never 5xx' => sub {
     my $t = time;
     my $p = $first->provision(name => 'Idempotent & Co');
-    my @bg = background_load($p->{key}, 20);
     my ($rounds, $run) = (60, $$);     # $$ here: the clients are forked
-    my @recs = at_once_through_all_hosts($rounds, 0.15, 4, sub {
+    my @recs = same_request_at_once($p->{key}, $rounds, sub {
         my ($k) = @_;
         return ($p->{key}, qq({"first_name":"Same","last_name":"same-$k","email":"same$k\@example.com","source":"galera"}),
                 { 'Idempotency-Key' => "same-$run-$k" });
-    });
-    my @bg_recs = load_records(@bg);
-    is(scalar @recs, 12 * $rounds, '12 answers per key (4 clients per host)');
-    is_deeply([ server_errors(@recs) ], [], 'no 5xx answer') or diag join "\n", (logged_500s())[0 .. 9];
-    my (@bad, @ids);
+    }, sub { $_[0]{status} . ($_[0]{replayed} ? ' replayed' : '') });
+    my @bad;
     for my $k (1 .. $rounds) {
         my @a = grep { $_->{k} == $k } @recs;
         my @ok = grep { $_->{status} == 201 } @a;
@@ -180,11 +195,6 @@ scenario 'the same Idempotency-Key at once through all three hosts: one lead, 20
         push @bad, "key $k: $n leads stored" if $n != 1;
     }
     is_deeply(\@bad, [], 'each key: one lead; every answer 201 (one created, the others replayed) or 409 idempotency_in_flight');
-    my %by;
-    $by{"$_->{status}" . ($_->{replayed} ? ' replayed' : '')}++ for @recs;
-    note 'answers: ', join ', ', map { "$_ x $by{$_}" } sort keys %by;
-    is_deeply([ server_errors(@bg_recs) ], [], 'background load meanwhile: no 5xx');
-    note 'background: ', Load::summary(\@bg_recs);
     note sprintf 'scenario took %.1f s', time - $t;
 };
 
@@ -192,16 +202,12 @@ scenario 'the same externalId at once through all three hosts: one lead, created
     my $t = time;
     my $p = $first->provision(name => 'Ingest & Co');
     my $src = $first->ctl_json('source', 'add', '--firm', $p->{firm}, '--name', 'Galera form');
-    my @bg = background_load($p->{key}, 20);
     my ($rounds, $run) = (60, $$);
-    my @recs = at_once_through_all_hosts($rounds, 0.15, 4, sub {
+    my @recs = same_request_at_once($p->{key}, $rounds, sub {
         my ($k) = @_;
         return ($src->{key}, { first_name => 'Ext', last_name => "ext-$k", email => "ext$k\@example.com",
                                externalId => "ext-$run-$k" }, {});
-    });
-    my @bg_recs = load_records(@bg);
-    is(scalar @recs, 12 * $rounds, '12 answers per externalId (4 clients per host)');
-    is_deeply([ server_errors(@recs) ], [], 'no 5xx answer') or diag join "\n", (logged_500s())[0 .. 9];
+    }, sub { "$_[0]{status} $_[0]{what}" });
     my @bad;
     for my $k (1 .. $rounds) {
         my @a = grep { $_->{k} == $k } @recs;
@@ -216,11 +222,6 @@ scenario 'the same externalId at once through all three hosts: one lead, created
         push @bad, "externalId $k: $n leads stored" if $n != 1;
     }
     is_deeply(\@bad, [], 'each externalId: one lead; answers created (one) or duplicate, naming it');
-    my %by;
-    $by{"$_->{status} $_->{what}"}++ for @recs;
-    note 'answers: ', join ', ', map { "$_ x $by{$_}" } sort keys %by;
-    is_deeply([ server_errors(@bg_recs) ], [], 'background load meanwhile: no 5xx');
-    note 'background: ', Load::summary(\@bg_recs);
     note sprintf 'scenario took %.1f s', time - $t;
 };
 
