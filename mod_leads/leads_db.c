@@ -632,6 +632,10 @@ static apr_status_t run_recovering(leads_db_t *db, leads_db_work_fn work,
  * transactions that collided do not collide again in step. */
 #define CONFLICT_TRIES  5
 #define CONFLICT_NAP    apr_time_from_msec(5)
+/* No new try once this long has gone by: a lock wait timeout
+ * (innodb_lock_wait_timeout, 50 s by default) is itself a long wait, and a
+ * client is better served by a 503 than by minutes of them. */
+#define CONFLICT_WINDOW apr_time_from_sec(10)
 
 static void conflict_backoff(int tries)
 {
@@ -644,17 +648,17 @@ static void conflict_backoff(int tries)
     apr_sleep(nap + nap * r / 255);
 }
 
-static void log_conflicts(leads_db_t *db)
+static void log_conflicts(leads_db_t *db, int tries)
 {
     if (db->r) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, db->r, LEADSLOGNO(00111)
                       "%d tries in a row lost conflicts with other "
-                      "transactions: answering 503", CONFLICT_TRIES);
+                      "transactions: answering 503", tries);
     }
     else {
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, db->s, LEADSLOGNO(00111)
                      "%d tries in a row lost conflicts with other "
-                     "transactions: tried again later", CONFLICT_TRIES);
+                     "transactions: tried again later", tries);
     }
 }
 
@@ -665,6 +669,7 @@ static void log_conflicts(leads_db_t *db)
  * reads, see cluster_setup()) and answers as for any taken key. */
 apr_status_t leads_db_run(leads_db_t *db, leads_db_work_fn work, void *baton)
 {
+    apr_time_t give_up = apr_time_now() + CONFLICT_WINDOW;
     apr_status_t rv;
     int tries = 0;
 
@@ -672,13 +677,13 @@ apr_status_t leads_db_run(leads_db_t *db, leads_db_work_fn work, void *baton)
         return LEADS_DB_DOWN;           /* a reconnect found none */
     }
     while ((rv = run_recovering(db, work, baton)) == LEADS_DB_CONFLICTED
-           && ++tries < CONFLICT_TRIES) {
+           && ++tries < CONFLICT_TRIES && apr_time_now() < give_up) {
         leads_db_rollback(db);          /* a lock wait timeout keeps it */
         conflict_backoff(tries);
     }
     if (rv == LEADS_DB_CONFLICTED) {
         leads_db_rollback(db);
-        log_conflicts(db);
+        log_conflicts(db, tries);
         rv = LEADS_DB_DOWN;
     }
     return rv;
