@@ -16,7 +16,7 @@ DEPS_RUN  := apache2 apache2-dev libapr1-dev libaprutil1-dev \
              libjansson-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 \
              gcc make
 DEPS_DEB  := $(DEPS_RUN) build-essential debhelper dpkg-dev
-DEPS_TEST := $(DEPS_DEB) postgresql mariadb-server mariadb-client \
+DEPS_TEST := $(DEPS_DEB) postgresql mariadb-server mariadb-client galera-4 rsync \
              perl libjson-pp-perl curl wrk nodejs lintian prometheus chromium
 
 # Where install-files puts things, under DESTDIR.

@@ -9,6 +9,7 @@
 #include "httpd.h"
 #include "apr_strings.h"
 #include "apr_dbd.h"
+#include "apr_general.h"
 #include "http_log.h"
 #include "mod_dbd.h"
 
@@ -86,8 +87,42 @@ static int sqlite_unavailable(const leads_db_t *db)
     }
 }
 
-/* After a failure: is the connection still usable (the statement was at
- * fault) or gone (the database is down)? */
+static int code_in(const int *codes, int n, int rc)
+{
+    int i;
+
+    for (i = 0; i < n && codes[i]; i++) {
+        if (codes[i] == rc) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+#define CODES(a) (a), (int)(sizeof(a) / sizeof((a)[0]))
+
+/* A lost conflict is no fault: the unit of work runs again, so it is
+ * logged at debug only (a deliverer's lease racing another host's would
+ * otherwise fill the log). */
+static apr_status_t conflicted(leads_db_t *db, const char *what,
+                               const char *err)
+{
+    if (db->r) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, db->r, LEADSLOGNO(00110)
+                      "%s: lost a conflict with another transaction (%s); "
+                      "rolled back, to run again", what, err);
+    }
+    else {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, db->s, LEADSLOGNO(00110)
+                     "%s: lost a conflict with another transaction (%s); "
+                     "rolled back, to run again", what, err);
+    }
+    return LEADS_DB_CONFLICTED;
+}
+
+/* After a failure: a lost conflict (run the unit again), the statement at
+ * fault (the connection still answers), or the database unavailable (the
+ * connection is gone, or the server says it takes no statements now)? */
 static apr_status_t failure(leads_db_t *db, const char *what, int rc)
 {
     const apr_dbd_driver_t *drv = db->dbd->driver;
@@ -95,6 +130,12 @@ static apr_status_t failure(leads_db_t *db, const char *what, int rc)
     const char *err = apr_dbd_error(drv, db->dbd->handle, rc);
     int alive;
 
+    if (code_in(CODES(db->dialect->conflict_codes), rc)) {
+        return conflicted(db, what, err);
+    }
+    if (code_in(CODES(db->dialect->unavailable_codes), rc)) {
+        unavailable = 1;
+    }
     if (db->r) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, LEADSLOGNO(00013)
                       "%s failed: %s", what, err);
@@ -159,12 +200,52 @@ static apr_status_t sqlite_repair(leads_db_t *db)
     return APR_SUCCESS;
 }
 
+/* A node of a cluster (Galera: @@wsrep_on is 1) gets the dialect's
+ * cluster settings (causal reads). Asked once per connection, since a
+ * DBDParams may name a plain server or a node; where the probe fails the
+ * server is no such node (the variable exists only with wsrep), unless it
+ * says it takes no statements now. */
+static apr_status_t cluster_setup(leads_db_t *db)
+{
+    const apr_dbd_driver_t *drv = db->dbd->driver;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *on = NULL;
+    int rc, nrows;
+
+    if (!db->dialect->cluster_probe) {
+        return APR_SUCCESS;
+    }
+    rc = apr_dbd_select(drv, db->pool, db->dbd->handle, &res,
+                        db->dialect->cluster_probe, 1);
+    if (rc) {
+        return code_in(CODES(db->dialect->unavailable_codes), rc)
+               ? failure(db, db->dialect->cluster_probe, rc) : APR_SUCCESS;
+    }
+    if (apr_dbd_get_row(drv, db->pool, res, &row, 1) == 0) {
+        on = apr_dbd_get_entry(drv, row, 0);
+    }
+    if (!on || strcmp(on, "1") != 0) {
+        return APR_SUCCESS;
+    }
+    rc = apr_dbd_query(drv, db->dbd->handle, &nrows,
+                       db->dialect->cluster_setup);
+    if (rc) {
+        return failure(db, db->dialect->cluster_setup, rc);
+    }
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, db->s, LEADSLOGNO(00112)
+                 "a cluster node: %s on this connection",
+                 db->dialect->cluster_setup);
+    return APR_SUCCESS;
+}
+
 /* The dialect's settings for a connection (utf8mb4 on mysql, lock waits
  * on sqlite3), once per pooled connection: the mark lives in the
  * connection's own pool, so a new connection is set up anew. */
 static apr_status_t connection_setup(leads_db_t *db)
 {
     void *ready = NULL;
+    apr_status_t rv;
     int i;
 
     apr_pool_userdata_get(&ready, CONNECTION_READY, db->dbd->pool);
@@ -184,6 +265,10 @@ static apr_status_t connection_setup(leads_db_t *db)
         if (rc) {
             return failure(db, sql, rc);
         }
+    }
+    rv = cluster_setup(db);
+    if (rv != APR_SUCCESS) {
+        return rv;
     }
     apr_pool_userdata_setn(CONNECTION_READY, CONNECTION_READY, NULL,
                            db->dbd->pool);
@@ -519,14 +604,11 @@ static void log_retry(leads_db_t *db, const char *how)
  * failures are the file's, not a connection's. Work is written so that a
  * second run is safe: a unit is one transaction, and a create's lead id
  * is its primary key. */
-apr_status_t leads_db_run(leads_db_t *db, leads_db_work_fn work, void *baton)
+static apr_status_t run_recovering(leads_db_t *db, leads_db_work_fn work,
+                                   void *baton)
 {
-    apr_status_t rv;
+    apr_status_t rv = work(db, baton);
 
-    if (!db->dbd) {
-        return LEADS_DB_DOWN;           /* a reconnect found none */
-    }
-    rv = work(db, baton);
     if ((rv != LEADS_DB_FAILED && rv != LEADS_DB_DOWN)
         || db->dialect->native_sqlite3) {
         return rv;
@@ -544,6 +626,68 @@ apr_status_t leads_db_run(leads_db_t *db, leads_db_work_fn work, void *baton)
         return LEADS_DB_DOWN;
     }
     return work(db, baton);
+}
+
+/* Before a unit that lost a conflict runs again: a random wait that
+ * doubles with each try (about 5-10 ms, then 10-20 ms, ...), so that the
+ * transactions that collided do not collide again in step. */
+#define CONFLICT_TRIES  5
+#define CONFLICT_NAP    apr_time_from_msec(5)
+/* No new try once this long has gone by: a lock wait timeout
+ * (innodb_lock_wait_timeout, 50 s by default) is itself a long wait, and a
+ * client is better served by a 503 than by minutes of them. */
+#define CONFLICT_WINDOW apr_time_from_sec(10)
+
+static void conflict_backoff(int tries)
+{
+    apr_interval_time_t nap = CONFLICT_NAP << (tries - 1);
+    unsigned char r = 0;
+
+    if (apr_generate_random_bytes(&r, 1) != APR_SUCCESS) {
+        r = 128;
+    }
+    apr_sleep(nap + nap * r / 255);
+}
+
+static void log_conflicts(leads_db_t *db, int tries)
+{
+    if (db->r) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, db->r, LEADSLOGNO(00111)
+                      "%d tries in a row lost conflicts with other "
+                      "transactions: answering 503", tries);
+    }
+    else {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, db->s, LEADSLOGNO(00111)
+                     "%d tries in a row lost conflicts with other "
+                     "transactions: tried again later", tries);
+    }
+}
+
+/* A unit that lost a conflict with another transaction (on Galera, two
+ * hosts writing the same key at once: one fails certification, at any
+ * statement or at COMMIT) is rolled back and run again, bounded, before
+ * anything is answered. On its next run it meets the winner's row (causal
+ * reads, see cluster_setup()) and answers as for any taken key. */
+apr_status_t leads_db_run(leads_db_t *db, leads_db_work_fn work, void *baton)
+{
+    apr_time_t give_up = apr_time_now() + CONFLICT_WINDOW;
+    apr_status_t rv;
+    int tries = 0;
+
+    if (!db->dbd) {
+        return LEADS_DB_DOWN;           /* a reconnect found none */
+    }
+    while ((rv = run_recovering(db, work, baton)) == LEADS_DB_CONFLICTED
+           && ++tries < CONFLICT_TRIES && apr_time_now() < give_up) {
+        leads_db_rollback(db);          /* a lock wait timeout keeps it */
+        conflict_backoff(tries);
+    }
+    if (rv == LEADS_DB_CONFLICTED) {
+        leads_db_rollback(db);
+        log_conflicts(db, tries);
+        rv = LEADS_DB_DOWN;
+    }
+    return rv;
 }
 
 apr_status_t leads_db_select(leads_db_t *db, leads_sql_e which, int nargs,

@@ -20,6 +20,11 @@
 #define LEADS_DB_NOT_FOUND  (APR_OS_START_USERERR + 3)
 #define LEADS_DB_CONFLICT   (APR_OS_START_USERERR + 4)  /* Idempotency-Key taken */
 #define LEADS_DB_DUPLICATE  (APR_OS_START_USERERR + 5)  /* (source, externalId) */
+/* The transaction lost a conflict with another (a deadlock, a lock wait
+ * timeout, a Galera certification failure) and was rolled back: a statement
+ * gives it to its unit of work, which returns it; leads_db_run() runs the
+ * unit again and never returns it (after too many, LEADS_DB_DOWN). */
+#define LEADS_DB_CONFLICTED (APR_OS_START_USERERR + 6)
 
 typedef struct leads_db leads_db_t;
 

@@ -419,7 +419,8 @@ static apr_status_t create_work(leads_db_t *db, void *baton)
     }
     if (rv == APR_SUCCESS) {
         rv = leads_db_exec(db, "COMMIT");
-        n->unsure = rv != APR_SUCCESS;
+        /* a COMMIT that lost a conflict committed nothing */
+        n->unsure = rv != APR_SUCCESS && rv != LEADS_DB_CONFLICTED;
     }
     if (rv != APR_SUCCESS) {
         leads_db_rollback(db);

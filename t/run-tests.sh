@@ -5,6 +5,8 @@
 #
 #   sh t/run-tests.sh                     # all backends
 #   LEADS_BACKENDS="sqlite3 pgsql" sh t/run-tests.sh
+#   LEADS_BACKENDS=galera sh t/run-tests.sh t/galera.t   # t/galera.t starts
+#                                         # its own three-node cluster
 #   sh t/run-tests.sh t/auth.t            # only some test files
 #   LEADS_TEST_KEEP=1 ...                 # keep the temp dir for inspection
 #
@@ -21,9 +23,9 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 
-BACKENDS=${LEADS_BACKENDS:-"sqlite3 pgsql mysql pgfailover"}
+BACKENDS=${LEADS_BACKENDS:-"sqlite3 pgsql mysql galera pgfailover"}
 for b in $BACKENDS; do
-    case "$b" in sqlite3|pgsql|mysql|pgfailover) ;; *)
+    case "$b" in sqlite3|pgsql|mysql|galera|pgfailover) ;; *)
         echo "run-tests.sh: unknown backend '$b' in LEADS_BACKENDS" >&2; exit 2 ;;
     esac
 done
@@ -78,6 +80,15 @@ cleanup() {
             umount "$m" 2>/dev/null || umount -l "$m"
         done
     find "$TMP" -name 'leads.db*' -exec chattr -i {} + 2>/dev/null
+    # t/galera.t killed hard may leave its cluster's nodes (t/lib/Galera.pm
+    # starts each in a process group of its own): stop them by pid file.
+    for pidfile in "$TMP"/galera-*/node*/mariadbd.pid; do
+        [ -f "$pidfile" ] || continue
+        pid=$(cat "$pidfile" 2>/dev/null)
+        [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || continue
+        echo "run-tests.sh: stopping leftover galera node $pid ($pidfile)" >&2
+        kill -KILL -- "-$pid" "$pid" 2>/dev/null
+    done
     if [ -n "${LEADS_TEST_PG_DATA:-}" ]; then sh t/lib/db-ctl.sh stop pgsql; fi
     if [ -n "${LEADS_TEST_MY_DATA:-}" ]; then sh t/lib/db-ctl.sh stop mysql; fi
     if [ -n "${LEADS_TEST_KEEP:-}" ]; then

@@ -187,7 +187,8 @@ static const leads_dialect_t dialect_pgsql = {
         " WHERE NOT enabled)",
         DELIVERIES_RELEASE
     },
-    LEADS_LABELS
+    LEADS_LABELS,
+    { 0 }, { 0 }, NULL, NULL           /* no conflict retries, no cluster */
 };
 
 #define NEW_UUID "UUID()"
@@ -240,7 +241,20 @@ static const leads_dialect_t dialect_mysql = {
         " (SELECT COUNT(*) FROM webhook_endpoints WHERE enabled = 0)",
         DELIVERIES_RELEASE
     },
-    LEADS_LABELS
+    LEADS_LABELS,
+    /* ER_LOCK_DEADLOCK (also a Galera certification failure, at any
+     * statement or at COMMIT) and ER_LOCK_WAIT_TIMEOUT */
+    { 1213, 1205, 0 },
+    /* ER_UNKNOWN_COM_ERROR: "WSREP has not yet prepared node for
+     * application use", a Galera node joining or outside the primary
+     * component */
+    { 1047, 0 },
+    /* @@wsrep_on exists only in builds with wsrep (an error elsewhere);
+     * on a Galera node, reads (and START TRANSACTION) wait until the node
+     * has applied what the cluster committed before them: the lookup
+     * after a lost conflict sees the winner's row */
+    "SELECT @@wsrep_on",
+    "SET SESSION wsrep_sync_wait = 1"
 };
 
 #undef NEW_UUID
@@ -304,7 +318,8 @@ static const leads_dialect_t dialect_sqlite3 = {
         " WHERE enabled = 0)",
         DELIVERIES_RELEASE
     },
-    LEADS_LABELS
+    LEADS_LABELS,
+    { 0 }, { 0 }, NULL, NULL           /* no conflict retries, no cluster */
 };
 
 static const leads_dialect_t *const dialects[] = {

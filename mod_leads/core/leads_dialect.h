@@ -73,6 +73,18 @@ typedef struct {
                                            are read from it */
     const char *sql[LEADS_SQL_COUNT];
     const char *label[LEADS_SQL_COUNT]; /* prepared statement names */
+    int conflict_codes[3];              /* errors of a transaction that lost
+                                           to another (deadlock, lock wait
+                                           timeout, a Galera certification
+                                           failure): the unit of work is
+                                           rolled back and run again; 0 ends */
+    int unavailable_codes[2];           /* errors of a server that takes no
+                                           statements now (a Galera node not
+                                           yet synced): 503; 0 ends */
+    const char *cluster_probe;          /* one value, "1" on a node of a
+                                           cluster that needs cluster_setup;
+                                           an error: not such a server */
+    const char *cluster_setup;          /* run then, once per connection */
 } leads_dialect_t;
 
 /* The dialect of an apr_dbd driver, or NULL when it is not supported. */

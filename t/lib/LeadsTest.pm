@@ -73,7 +73,8 @@ sub uuid_re { qr/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 sub timestamp_re { qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/ }
 
 # The backends to test: LEADS_BACKENDS (as the runner exported it), keeping
-# only those whose server is actually running here.
+# only those whose server is actually running here.  `galera` is not one:
+# only t/galera.t uses it (a cluster of its own, sites of backend mysql).
 sub backends {
     my @want = split ' ', ($ENV{LEADS_BACKENDS} // 'sqlite3 pgsql mysql');
     return grep {
@@ -228,7 +229,12 @@ sub unavailable_ok {
 
 # LeadsTest->site(backend => 'pgsql', conf => "extra httpd.conf lines")
 # Options: no_start => 1; env => {NAME => value} for httpd's environment; share => $other_site (a second httpd, with its own
-# dir, port and logs, on $other_site's database: no CREATE DATABASE, no init).
+# dir, port and logs, on $other_site's database: no CREATE DATABASE, no init);
+# db_port => N (mysql, pgsql): the database server's port instead of the
+# run's (LEADS_TEST_MY_PORT / LEADS_TEST_PG_PORT), e.g. one Galera node
+# each for sites sharing one database; causal_reads => 1 (a Galera node):
+# the mysql CLI of sql() waits until the node has applied every write the
+# cluster committed before it reads.
 sub site {
     my ($class, %o) = @_;
     my $backend = $o{backend} or die "site: backend required";
@@ -237,6 +243,8 @@ sub site {
         extra   => ref $o{conf} ? join("\n", @{ $o{conf} }) : ($o{conf} // ''),
         name    => sprintf('s%d_%d_%s', $$, ++$SEQ, $backend),
         env     => $o{env} || {},
+        db_port => $o{db_port},
+        causal  => $o{causal_reads},
     }, $class;
     my $dir = $self->{dir} = tmp() . "/sites/$self->{name}";
     make_path("$dir/run", "$dir/logs", "$dir/db");
@@ -248,6 +256,8 @@ sub site {
             unless ref $other && $other->{backend} eq $backend;
         $self->{$_} = $other->{$_} for qw(dbname params);
         $self->{shared_with} = $other->{name};
+        $self->{db_port} //= $other->{db_port};
+        $self->{params} =~ s/\bport=\d+/port=$self->{db_port}/ if $self->{db_port};
     }
     else {
         $self->_create_database;
@@ -287,20 +297,27 @@ sub driver  { $_[0]{backend} }
 sub params  { $_[0]{params} }
 sub url     { "http://127.0.0.1:$_[0]{port}" . ($_[1] // '') }
 
+# The port of the site's database server (mysql, pgsql).
+sub db_port {
+    my ($self) = @_;
+    return $self->{db_port} if $self->{db_port};
+    return $self->{backend} eq 'pgsql' ? $ENV{LEADS_TEST_PG_PORT} : $ENV{LEADS_TEST_MY_PORT};
+}
+
 sub _create_database {
     my ($self) = @_;
     my $b = $self->{backend};
     my $db = $self->{dbname} = "leads_$self->{name}";
     if ($b eq 'pgsql') {
-        die "pgsql: LEADS_TEST_PG_PORT not set\n" unless $ENV{LEADS_TEST_PG_PORT};
+        die "pgsql: LEADS_TEST_PG_PORT not set\n" unless $self->db_port;
         $self->_cli_admin(qq{CREATE DATABASE "$db" ENCODING 'UTF8' TEMPLATE template0});
-        $self->{params} = "host=127.0.0.1 port=$ENV{LEADS_TEST_PG_PORT} "
+        $self->{params} = "host=127.0.0.1 port=${\ $self->db_port } "
                         . "dbname=$db user=postgres connect_timeout=2";
     }
     elsif ($b eq 'mysql') {
-        die "mysql: LEADS_TEST_MY_PORT not set\n" unless $ENV{LEADS_TEST_MY_PORT};
+        die "mysql: LEADS_TEST_MY_PORT not set\n" unless $self->db_port;
         $self->_cli_admin("CREATE DATABASE `$db` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
-        $self->{params} = "host=127.0.0.1 port=$ENV{LEADS_TEST_MY_PORT} "
+        $self->{params} = "host=127.0.0.1 port=${\ $self->db_port } "
                         . "user=root dbname=$db reconnect=0";
     }
     elsif ($b eq 'sqlite3') {
@@ -314,9 +331,9 @@ sub _cli_admin {
     my ($self, $sql) = @_;
     my @cmd = $self->{backend} eq 'pgsql'
         ? (qw(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -U postgres -d postgres),
-           '-p', $ENV{LEADS_TEST_PG_PORT}, '-c', $sql)
+           '-p', $self->db_port, '-c', $sql)
         : (qw(mariadb --no-defaults -h 127.0.0.1 -u root),
-           '-P', $ENV{LEADS_TEST_MY_PORT}, '-e', $sql);
+           '-P', $self->db_port, '-e', $sql);
     my ($rc, $out, $err) = run_cmd(\@cmd);
     die "@cmd[0..1]: $sql: $err" if $rc;
 }
@@ -739,13 +756,15 @@ sub sql {
     my @cmd;
     if ($b eq 'pgsql') {
         @cmd = (qw(psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -U postgres),
-                '-F', "\t", '-p', $ENV{LEADS_TEST_PG_PORT}, '-d', $self->{dbname},
+                '-F', "\t", '-p', $self->db_port, '-d', $self->{dbname},
                 '-c', $query);
     }
     elsif ($b eq 'mysql') {
         @cmd = (qw(mariadb --no-defaults -N -B -r --default-character-set=utf8mb4
                    -h 127.0.0.1 -u root),
-                '-P', $ENV{LEADS_TEST_MY_PORT}, $self->{dbname}, '-e', $query);
+                '-P', $self->db_port,
+                $self->{causal} ? '--init-command=SET SESSION wsrep_sync_wait = 1' : (),
+                $self->{dbname}, '-e', $query);
     }
     else {
         @cmd = ('sqlite3', '-batch', '-noheader', '-separator', "\t",
