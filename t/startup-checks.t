@@ -48,16 +48,16 @@ for my $backend (backends()) {
     subtest "backend $backend: an outdated schema is 503 until leadsctl init" => sub {
         my $site = LeadsTest->site(backend => $backend, no_start => 1, conf => [ 'LeadsRateLimit 0' ]);
         my $p = $site->provision;
-        my ($name) = map { $_->[0] } $site->sql('SELECT name FROM leads_schema WHERE version = 5');
-        $site->sql('DELETE FROM leads_schema WHERE version = 5');
+        my ($name) = map { $_->[0] } $site->sql('SELECT name FROM leads_schema WHERE version = 6');
+        $site->sql('DELETE FROM leads_schema WHERE version = 6');
         $site->start;
-        unavailable_ok($site->create($p->{key}, lead()), "schema 4, request $_") for 1 .. 2;
+        unavailable_ok($site->create($p->{key}, lead()), "schema 5, request $_") for 1 .. 2;
         my @said = $site->error_log =~ /LEADS00021[^\n]*/g;
         ok(@said >= 1, 'said in the error log') or diag $site->log_tail(10);
-        like($said[0] // '', qr/version 4, this mod_leads needs 5: run 'leadsctl init'/, 'with the fix');
+        like($said[0] // '', qr/version 5, this mod_leads needs 6: run 'leadsctl init'/, 'with the fix');
         unlike($site->error_log, qr/LEADS00040/, 'never a 500');
-        # what `leadsctl init` records once migration 5 is applied
-        $site->sql("INSERT INTO leads_schema (version, name) VALUES (5, '$name')");
+        # what `leadsctl init` records once migration 6 is applied
+        $site->sql("INSERT INTO leads_schema (version, name) VALUES (6, '$name')");
         my $r = wait_for(10, sub { my $x = $site->create($p->{key}, lead()); $x->{status} == 201 ? $x : undef });
         ok($r, 'once the schema is current: 201, without a restart');
     };
