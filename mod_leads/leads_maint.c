@@ -224,7 +224,7 @@ static apr_status_t webhook_ops_watchdog(int state, void *data,
         return APR_SUCCESS;
     }
     if (leads_db_open(pool, s, &db) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, LEADSLOGNO(00122)
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, LEADSLOGNO(00125)
                      "maintenance: no database connection for the webhook "
                      "endpoints");
         return APR_SUCCESS;
