@@ -11,6 +11,7 @@
 
 #include "leads_config.h"
 #include "leads_phone.h"
+#include "leads_time.h"
 #include "mod_leads.h"
 
 void *leads_create_srv_cfg(apr_pool_t *p, server_rec *s)
@@ -35,6 +36,9 @@ void *leads_create_srv_cfg(apr_pool_t *p, server_rec *s)
     cfg->wh_schedule = schedule;
     cfg->wh_concurrency = LEADS_DEFAULT_WH_CONCURRENCY;
     cfg->wh_poll = apr_time_from_sec(LEADS_DEFAULT_WH_POLL);
+    cfg->wh_endpoint_concurrency = LEADS_DEFAULT_WH_ENDPOINT_CONCURRENCY;
+    cfg->wh_disable_after = apr_time_from_sec(LEADS_DEFAULT_WH_DISABLE_AFTER);
+    cfg->wh_retention = apr_time_from_sec(LEADS_DEFAULT_WH_RETENTION);
     return cfg;
 }
 
@@ -99,6 +103,9 @@ void *leads_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     cfg->wh_poll = base->wh_poll;
     cfg->wh_allow_private = base->wh_allow_private;
     cfg->wh_proxy = base->wh_proxy;
+    cfg->wh_endpoint_concurrency = base->wh_endpoint_concurrency;
+    cfg->wh_disable_after = base->wh_disable_after;
+    cfg->wh_retention = base->wh_retention;
     return cfg;
 }
 
@@ -179,6 +186,10 @@ static number_slot_t slot_wh_poll = {
     SLOT_SECONDS, CFG_OFFSET(wh_poll), 0, 0,
     1, 86400, "a number of seconds", 1 };
 
+static number_slot_t slot_wh_endpoint_concurrency = {
+    SLOT_COUNT, CFG_OFFSET(wh_endpoint_concurrency), 0, 0,
+    1, 1024, "a number of deliveries", 1 };
+
 static const char *set_number(cmd_parms *cmd, void *dc, const char *arg)
 {
     const number_slot_t *slot = cmd->info;
@@ -242,6 +253,27 @@ static const char *set_wh_allow_private(cmd_parms *cmd, void *dc, int flag)
         return err;
     }
     cfg->wh_allow_private = flag;
+    return NULL;
+}
+
+/* A duration of the deliverer's ("24h", "30d"; leads_duration_parse()),
+ * kept at the offset in cmd->info. */
+static const char *set_wh_duration(cmd_parms *cmd, void *dc, const char *arg)
+{
+    char *cfg = (char *)srv_cfg(cmd);
+    const char *err = main_server_only(cmd);
+    apr_interval_time_t d;
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    if (!leads_duration_parse(arg, &d) || d < apr_time_from_sec(1)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a duration of at "
+                            "least 1s: a whole number and s, m, h or d, "
+                            "e.g. 24h or 30d", cmd->cmd->name, arg);
+    }
+    *(apr_interval_time_t *)(cfg + (apr_size_t)cmd->info) = d;
     return NULL;
 }
 
@@ -408,6 +440,17 @@ const command_rec leads_cmds[] = {
     AP_INIT_TAKE1("LeadsWebhookConcurrency", set_number,
                   &slot_wh_concurrency,
                   RSRC_CONF, "Deliveries in flight at once (default 16)"),
+    AP_INIT_TAKE1("LeadsWebhookEndpointConcurrency", set_number,
+                  &slot_wh_endpoint_concurrency, RSRC_CONF,
+                  "Deliveries of one endpoint in flight at once (default 4)"),
+    AP_INIT_TAKE1("LeadsWebhookDisableAfter", set_wh_duration,
+                  (void *)CFG_OFFSET(wh_disable_after), RSRC_CONF,
+                  "How long an endpoint may fail with no success before it "
+                  "is disabled (default 24h)"),
+    AP_INIT_TAKE1("LeadsWebhookRetention", set_wh_duration,
+                  (void *)CFG_OFFSET(wh_retention), RSRC_CONF,
+                  "How long delivered and failed deliveries are kept "
+                  "(default 30d)"),
     AP_INIT_TAKE1("LeadsWebhookPollInterval", set_number, &slot_wh_poll,
                   RSRC_CONF,
                   "Seconds between sweeps of the outbox table (default 5)"),

@@ -18,6 +18,9 @@
 #define LEADS_DEFAULT_WH_TIMEOUT    10
 #define LEADS_DEFAULT_WH_CONCURRENCY 16
 #define LEADS_DEFAULT_WH_POLL       5
+#define LEADS_DEFAULT_WH_ENDPOINT_CONCURRENCY 4
+#define LEADS_DEFAULT_WH_DISABLE_AFTER (24 * 3600)      /* seconds */
+#define LEADS_DEFAULT_WH_RETENTION (30 * 86400)         /* seconds */
 #define LEADS_DEFAULT_AUTH_FAILURES 60
 #define LEADS_DEFAULT_DB_WAIT       3
 #define LEADS_DEFAULT_FORM_RATE     10
@@ -54,6 +57,9 @@ typedef struct {
     apr_interval_time_t wh_poll;
     int wh_allow_private;
     const char *wh_proxy;               /* NULL: never a proxy */
+    int wh_endpoint_concurrency;        /* in flight per endpoint */
+    apr_interval_time_t wh_disable_after;   /* failing that long: disabled */
+    apr_interval_time_t wh_retention;   /* finished deliveries kept */
 } leads_srv_cfg_t;
 
 extern const command_rec leads_cmds[];

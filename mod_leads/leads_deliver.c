@@ -5,7 +5,10 @@
  * every LeadsWebhookPollInterval, leases a batch of due or orphaned rows
  * in the outbox: up to LEASE_WAVES times LeadsWebhookConcurrency, queued
  * here and sent LeadsWebhookConcurrency at a time on one libcurl multi
- * handle (connections are reused across slices);
+ * handle (connections are reused across slices), no more than
+ * LeadsWebhookEndpointConcurrency of one endpoint at once: a queued
+ * delivery of an endpoint at its cap waits and the others pass it, so a
+ * receiver that never answers costs other firms nothing (SPEC §7.1);
  * finished attempts are recorded in batches too. Database work per batch
  * is a fixed number of statements, whatever the batch's size: batches
  * larger than the transfers in flight spread each statement's wait for a
@@ -43,15 +46,17 @@ APLOG_USE_MODULE(leads);
 #define LEASE_SLACK         apr_time_from_sec(15)
 #define RESPONSE_CAP        (1024 * 1024)
 #define LEASE_WAVES         4
+#define ENDPOINT_LEASE_FACTOR 4         /* x LeadsWebhookEndpointConcurrency */
 
-/* One attempt on its way. */
+/* One leased delivery: queued, then an attempt on its way. */
 typedef struct transfer_t transfer_t;
 struct transfer_t {
-    transfer_t *prev, *next;            /* the deliverer's list */
+    transfer_t *prev, *next;            /* the deliverer's queue or list */
     apr_pool_t *pool;
-    CURL *easy;
+    CURL *easy;                         /* NULL while queued */
     struct curl_slist *headers;
     const char *token;                  /* the lease it was sent under */
+    apr_time_t until;                   /* when that lease runs out */
     leads_outbox_item_t item;
     apr_time_t started;
     int allow_private;
@@ -68,13 +73,8 @@ typedef struct {
     CURLM *multi;
     transfer_t *transfers;              /* in flight */
     int in_flight;
-    struct {                            /* leased, not all started yet */
-        apr_pool_t *pool;               /* its rows; NULL when none */
-        apr_array_header_t *items;
-        int next;                       /* the first not started */
-        const char *token;
-        apr_time_t until;
-    } batch;
+    transfer_t *queue, *queue_tail;     /* leased, not started, oldest first */
+    int queued;
     apr_time_t next_sweep;
     const char *owner;                  /* lease owner: host:pid:nonce */
     apr_uint32_t batches;               /* leased so far: token suffix */
@@ -162,9 +162,12 @@ static struct curl_slist *signed_headers(transfer_t *t, apr_time_t now)
     struct curl_slist *h = NULL;
     int i;
 
-    if (leads_webhook_headers(t->pool, t->item.secret, t->item.event_id,
-                              t->item.body, strlen(t->item.body),
-                              apr_time_sec(now), &lines) != APR_SUCCESS) {
+    if (leads_webhook_headers_rotating(t->pool, t->item.secret,
+                                       t->item.previous_secret,
+                                       t->item.event_id, t->item.body,
+                                       strlen(t->item.body),
+                                       apr_time_sec(now), &lines)
+        != APR_SUCCESS) {
         return NULL;
     }
     /* an empty Expect keeps libcurl from sending "Expect: 100-continue"
@@ -180,6 +183,7 @@ static struct curl_slist *signed_headers(transfer_t *t, apr_time_t now)
 
 static void transfer_link(transfer_t *t)
 {
+    t->prev = NULL;
     t->next = dlv->transfers;
     if (t->next) {
         t->next->prev = t;
@@ -187,7 +191,8 @@ static void transfer_link(transfer_t *t)
     dlv->transfers = t;
 }
 
-static void transfer_free(transfer_t *t)
+/* Out of the queue or the in-flight list, whichever holds it. */
+static void transfer_unlink(transfer_t *t)
 {
     if (t->prev) {
         t->prev->next = t->next;
@@ -195,9 +200,21 @@ static void transfer_free(transfer_t *t)
     else if (dlv->transfers == t) {
         dlv->transfers = t->next;
     }
+    else if (dlv->queue == t) {
+        dlv->queue = t->next;
+    }
     if (t->next) {
         t->next->prev = t->prev;
     }
+    else if (dlv->queue_tail == t) {
+        dlv->queue_tail = t->prev;
+    }
+    t->prev = t->next = NULL;
+}
+
+static void transfer_free(transfer_t *t)
+{
+    transfer_unlink(t);
     if (t->easy) {
         curl_multi_remove_handle(dlv->multi, t->easy);
         curl_easy_cleanup(t->easy);
@@ -238,11 +255,10 @@ static CURL *easy_for(transfer_t *t)
     return e;
 }
 
-/* Sign and hand one leased delivery to libcurl, copied into a pool of its
- * own: signed when it leaves the queue, so the signature's timestamp is
- * the send time. */
-static void transfer_start(const leads_outbox_item_t *item, const char *token,
-                           apr_time_t now)
+/* A leased delivery joins the tail of the queue, copied into a pool of
+ * its own (the lease's rows go with the lease's pool). */
+static void queue_add(const leads_outbox_item_t *item, const char *token,
+                      apr_time_t until)
 {
     apr_pool_t *tp;
     transfer_t *t;
@@ -251,13 +267,32 @@ static void transfer_start(const leads_outbox_item_t *item, const char *token,
     t = apr_pcalloc(tp, sizeof(*t));
     t->pool = tp;
     t->token = apr_pstrdup(tp, token);
+    t->until = until;
     t->item.id = apr_pstrdup(tp, item->id);
     t->item.event_id = apr_pstrdup(tp, item->event_id);
     t->item.body = apr_pstrdup(tp, item->body);
     t->item.attempts = item->attempts;
     t->item.url = apr_pstrdup(tp, item->url);
     t->item.secret = apr_pstrdup(tp, item->secret);
+    t->item.endpoint_id = apr_pstrdup(tp, item->endpoint_id ? item->endpoint_id
+                                                            : "");
+    t->item.previous_secret = apr_pstrdup(tp, item->previous_secret);
     t->allow_private = dlv->cfg->wh_allow_private;
+    t->prev = dlv->queue_tail;
+    if (dlv->queue_tail) {
+        dlv->queue_tail->next = t;
+    }
+    else {
+        dlv->queue = t;
+    }
+    dlv->queue_tail = t;
+    dlv->queued++;
+}
+
+/* Sign a queued delivery and hand it to libcurl: signed when it leaves
+ * the queue, so the signature's timestamp is the send time. */
+static void transfer_begin(transfer_t *t, apr_time_t now)
+{
     t->started = now;
     if (!t->item.body || !t->item.url || !t->item.secret
         || !(t->headers = signed_headers(t, now))
@@ -265,7 +300,7 @@ static void transfer_start(const leads_outbox_item_t *item, const char *token,
         || curl_multi_add_handle(dlv->multi, t->easy) != CURLM_OK) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, dlv->s, LEADSLOGNO(00061)
                      "webhook delivery %s could not be started; it is "
-                     "retried when its lease expires", item->id);
+                     "retried when its lease expires", t->item.id);
         transfer_free(t);
         return;
     }
@@ -275,26 +310,45 @@ static void transfer_start(const leads_outbox_item_t *item, const char *token,
 
 static int queued(void)
 {
-    return dlv->batch.pool ? dlv->batch.items->nelts - dlv->batch.next : 0;
+    return dlv->queued;
 }
 
-/* Queued deliveries into the free transfer slots. One whose lease could
- * run out before its attempt does (a slow receiver held the slots) is not
- * sent: another host may lease it then; the sweep finds it again. */
+/* How many of an endpoint's deliveries a list holds: dlv->transfers (in
+ * flight on this host) or dlv->queue. Both are short
+ * (LeadsWebhookConcurrency, LEASE_WAVES times that). */
+static int endpoint_count(const transfer_t *list, const char *endpoint_id)
+{
+    int n = 0;
+
+    for (; list; list = list->next) {
+        n += strcmp(list->item.endpoint_id, endpoint_id) == 0;
+    }
+    return n;
+}
+
+/* Queued deliveries into the free transfer slots, oldest first, skipping
+ * those of an endpoint with LeadsWebhookEndpointConcurrency in flight
+ * already: they wait, and the others pass them (fairness, SPEC §7.1).
+ * One whose lease could run out before its attempt does (a slow receiver
+ * held the slots) is not sent: another host may lease it then; the sweep
+ * finds it again. */
 static void start_queued(apr_time_t now)
 {
-    const leads_outbox_item_t *item;
+    transfer_t *t = dlv->queue, *next;
 
-    while (queued() > 0 && dlv->in_flight < dlv->cfg->wh_concurrency) {
-        item = &APR_ARRAY_IDX(dlv->batch.items, dlv->batch.next++,
-                              leads_outbox_item_t);
-        if (now + dlv->cfg->wh_timeout < dlv->batch.until) {
-            transfer_start(item, dlv->batch.token, now);
+    while (t && dlv->in_flight < dlv->cfg->wh_concurrency) {
+        next = t->next;
+        if (now + dlv->cfg->wh_timeout >= t->until) {
+            dlv->queued--;
+            transfer_free(t);
         }
-    }
-    if (dlv->batch.pool && queued() == 0) {
-        apr_pool_destroy(dlv->batch.pool);  /* each transfer has a copy */
-        dlv->batch.pool = NULL;
+        else if (endpoint_count(dlv->transfers, t->item.endpoint_id)
+                 < dlv->cfg->wh_endpoint_concurrency) {
+            dlv->queued--;
+            transfer_unlink(t);
+            transfer_begin(t, now);
+        }
+        t = next;
     }
 }
 
@@ -310,6 +364,8 @@ static void judge(transfer_t *t, CURLcode rc, apr_pool_t *p,
     curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &http);
     memset(res, 0, sizeof(*res));
     res->id = apr_pstrdup(p, t->item.id);
+    res->endpoint_id = apr_pstrdup(p, t->item.endpoint_id);
+    res->event_id = apr_pstrdup(p, t->item.event_id);
     res->token = apr_pstrdup(p, t->token);
     res->attempt = t->item.attempts + 1;
     res->started = t->started;
@@ -343,15 +399,33 @@ static void judge(transfer_t *t, CURLcode rc, apr_pool_t *p,
 }
 
 /* A finished attempt joins the slice's results; record_results() writes
- * them. */
+ * them. When its endpoint was at LeadsWebhookEndpointConcurrency with none
+ * of its deliveries left in the queue, more may be due that the lease held
+ * back (ENDPOINT_LEASE_FACTOR): sweep again at once instead of at the
+ * next poll, so one endpoint's backlog still drains at full speed; an
+ * endpoint below its cap costs no extra lease. */
 static void transfer_done(slice_db_t *sd, CURL *easy, CURLcode rc)
 {
     transfer_t *t = NULL;
     leads_outbox_result_t *res = apr_array_push(sd->results);
 
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
+    if (endpoint_count(dlv->transfers, t->item.endpoint_id)
+        >= dlv->cfg->wh_endpoint_concurrency
+        && endpoint_count(dlv->queue, t->item.endpoint_id) == 0) {
+        dlv->next_sweep = apr_time_now();
+    }
     judge(t, rc, sd->pool, res);
-    if (res->error) {
+    if (res->error && strcmp(res->status, "failed") == 0) {
+        /* the schedule is spent: nothing will send it again unless an
+         * operator does (`leadsctl webhook retry` or `replay`) */
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, dlv->s, LEADSLOGNO(00120)
+                     "webhook delivery %s failed for good after %d "
+                     "attempt(s): endpoint %s, event %s, last error: %s",
+                     res->id, res->attempt, res->endpoint_id, res->event_id,
+                     res->error);
+    }
+    else if (res->error) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, dlv->s, LEADSLOGNO(00063)
                      "webhook delivery %s attempt %d: %s (%s)", res->id,
                      res->attempt, res->error, res->status);
@@ -398,6 +472,11 @@ static void record_results(slice_db_t *sd)
                      "%d webhook attempt(s) not recorded; they are sent "
                      "again when their leases expire", sd->results->nelts);
     }
+    else if (leads_outbox_mark_failing(db, sd->results) != APR_SUCCESS) {
+        /* only delays auto-disabling: the next failure marks it */
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, dlv->s, LEADSLOGNO(00121)
+                     "failing webhook endpoints not marked");
+    }
     apr_array_clear(sd->results);
 }
 
@@ -415,10 +494,14 @@ static int woken(void)
 }
 
 /* New work from the outbox: due rows, and rows whose lease expired (a
- * crashed or restarted deliverer). A batch is leased once the queue is
- * empty and half the slots at least are free (all when idle): the
- * database cost is per batch, not per delivery. The lease covers a wait
- * in the queue of up to LeadsWebhookTimeout + LEASE_SLACK, then the
+ * crashed or restarted deliverer). A batch is leased once half the slots
+ * at least are free (all when idle) and no queued delivery could take
+ * one (those left wait for their endpoint): the database cost is per
+ * batch, not per delivery. The queue holds up to LEASE_WAVES times
+ * LeadsWebhookConcurrency, and no endpoint gets more than
+ * ENDPOINT_LEASE_FACTOR times LeadsWebhookEndpointConcurrency leased at
+ * once, so one endpoint's backlog never fills a batch. The lease covers a
+ * wait in the queue of up to LeadsWebhookTimeout + LEASE_SLACK, then the
  * attempt itself. */
 static void start_more(slice_db_t *sd, apr_time_t now)
 {
@@ -428,15 +511,15 @@ static void start_more(slice_db_t *sd, apr_time_t now)
     apr_pool_t *bp;
     const char *token;
     leads_db_t *db;
-    int free_slots, batch;
+    int free_slots, batch, i;
 
     if (woken()) {
         dlv->next_sweep = now;
     }
     start_queued(now);
     free_slots = max - dlv->in_flight;
-    batch = free_slots + (LEASE_WAVES - 1) * max;
-    if (queued() > 0 || now < dlv->next_sweep || free_slots <= 0
+    batch = LEASE_WAVES * max - dlv->in_flight - dlv->queued;
+    if (now < dlv->next_sweep || free_slots <= 0 || batch <= 0
         || (dlv->in_flight > 0 && free_slots * 2 < max)
         || !(db = slice_db(sd))) {
         return;
@@ -445,20 +528,20 @@ static void start_more(slice_db_t *sd, apr_time_t now)
     dlv->next_sweep = now + dlv->cfg->wh_poll;
     apr_pool_create(&bp, dlv->pool);
     token = apr_psprintf(bp, "%s:%u", dlv->owner, ++dlv->batches);
-    if (leads_outbox_lease(db, bp, token, now, until, batch, &items)
-        != APR_SUCCESS) {
-        apr_pool_destroy(bp);
-        return;
+    if (leads_outbox_lease(db, bp, token, now, until, batch,
+                           ENDPOINT_LEASE_FACTOR
+                           * dlv->cfg->wh_endpoint_concurrency, &items)
+        == APR_SUCCESS) {
+        for (i = 0; i < items->nelts; i++) {
+            queue_add(&APR_ARRAY_IDX(items, i, leads_outbox_item_t), token,
+                      until);
+        }
+        if (items->nelts == batch) {
+            dlv->next_sweep = now;      /* a backlog: lease again soon */
+        }
     }
-    dlv->batch.pool = bp;
-    dlv->batch.items = items;
-    dlv->batch.next = 0;
-    dlv->batch.token = token;
-    dlv->batch.until = until;
-    if (items->nelts == batch) {
-        dlv->next_sweep = now;          /* a backlog: lease again soon */
-    }
-    start_queued(apr_time_now());       /* may free the batch */
+    apr_pool_destroy(bp);
+    start_queued(apr_time_now());
 }
 
 static int child_stopping(void)
@@ -550,6 +633,10 @@ static void deliverer_stop(void)
     while (dlv->transfers) {
         transfer_free(dlv->transfers);
     }
+    while (dlv->queue) {
+        transfer_free(dlv->queue);
+    }
+    dlv->queued = 0;
     curl_multi_cleanup(dlv->multi);
     apr_pool_create(&p, dlv->pool);
     if (leads_db_open(p, dlv->s, &db) == APR_SUCCESS) {

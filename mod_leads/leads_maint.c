@@ -12,6 +12,7 @@
 #include "http_log.h"
 #include "mod_watchdog.h"
 
+#include "leads_config.h"
 #include "leads_db.h"
 #include "leads_deliver.h"
 #include "leads_maint.h"
@@ -25,6 +26,8 @@ APLOG_USE_MODULE(leads);
 #define PURGE_INTERVAL      apr_time_from_sec(60)
 #define OUTBOX_STATS_INTERVAL apr_time_from_sec(5)
 #define PURGE_MAX_BATCHES   10          /* x 1000 rows per round */
+#define WEBHOOK_OPS_INTERVAL apr_time_from_sec(5)
+#define EXPIRE_MAX_BATCHES  4           /* x 500 deliveries per round */
 
 /* mod_watchdog's thread outlives the child's pool and is never joined in
  * a child: the child exits while it runs. Destroying mod_dbd's connection
@@ -138,8 +141,7 @@ static void purge_idempotency(server_rec *s, apr_pool_t *pool)
  * OUTBOX_STATS_INTERVAL) so that no scrape ever costs the database. */
 static void read_outbox_stats(server_rec *s, apr_pool_t *pool)
 {
-    apr_uint64_t pending = 0, disabled = 0;
-    double oldest = 0;
+    leads_outbox_stats_t st;
     leads_db_t *db;
 
     if (leads_db_open(pool, s, &db) != APR_SUCCESS) {
@@ -148,14 +150,89 @@ static void read_outbox_stats(server_rec *s, apr_pool_t *pool)
                      "figures");
         return;
     }
-    if (leads_outbox_stats(db, &pending, &oldest, &disabled) == APR_SUCCESS) {
-        leads_metrics_set_outbox(pending, oldest, disabled);
+    if (leads_outbox_stats(db, &st) == APR_SUCCESS) {
+        leads_metrics_set_outbox(st.pending, st.oldest_seconds,
+                                 st.endpoints_disabled, st.held);
     }
     else {
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, LEADSLOGNO(00054)
                      "maintenance: the outbox figures could not be read");
     }
     leads_db_close(db);
+}
+
+/* Endpoints failing for LeadsWebhookDisableAfter are disabled: their
+ * pending deliveries are held until `leadsctl webhook enable`. */
+static void disable_failing(server_rec *s, leads_db_t *db, apr_pool_t *pool)
+{
+    const leads_srv_cfg_t *cfg = ap_get_module_config(s->module_config,
+                                                      &leads_module);
+    apr_array_header_t *off;
+    int i;
+
+    if (leads_outbox_disable_failing(db, pool,
+                                     apr_time_now() - cfg->wh_disable_after,
+                                     &off) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, LEADSLOGNO(00122)
+                     "maintenance: failing webhook endpoints not checked");
+        return;
+    }
+    for (i = 0; i < off->nelts; i++) {
+        const leads_endpoint_off_t *e = &APR_ARRAY_IDX(off, i,
+                                                       leads_endpoint_off_t);
+
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, LEADSLOGNO(00123)
+                     "webhook endpoint %s disabled: every attempt has "
+                     "failed since %s (LeadsWebhookDisableAfter); its "
+                     "pending deliveries are held until 'leadsctl webhook "
+                     "enable %s'", e->id, e->failing_since, e->id);
+    }
+}
+
+/* LeadsWebhookRetention: finished deliveries and their attempts go, a
+ * few bounded statements per round so no lock is held for long. */
+static void expire_deliveries(server_rec *s, leads_db_t *db)
+{
+    const leads_srv_cfg_t *cfg = ap_get_module_config(s->module_config,
+                                                      &leads_module);
+    apr_time_t cutoff = apr_time_now() - cfg->wh_retention;
+    int batch, deleted = 0, total = 0;
+
+    for (batch = 0; batch < EXPIRE_MAX_BATCHES; batch++) {
+        if (leads_outbox_expire(db, cutoff, &deleted) != APR_SUCCESS) {
+            break;
+        }
+        total += deleted;
+        if (deleted < 500) {
+            break;
+        }
+    }
+    if (total > 0) {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, LEADSLOGNO(00124)
+                     "maintenance: %d finished webhook deliveries older "
+                     "than LeadsWebhookRetention deleted", total);
+    }
+}
+
+static apr_status_t webhook_ops_watchdog(int state, void *data,
+                                         apr_pool_t *pool)
+{
+    server_rec *s = data;
+    leads_db_t *db;
+
+    if (state != AP_WATCHDOG_STATE_RUNNING) {
+        return APR_SUCCESS;
+    }
+    if (leads_db_open(pool, s, &db) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, LEADSLOGNO(00125)
+                     "maintenance: no database connection for the webhook "
+                     "endpoints");
+        return APR_SUCCESS;
+    }
+    disable_failing(s, db, pool);
+    expire_deliveries(s, db);
+    leads_db_close(db);
+    return APR_SUCCESS;
 }
 
 static apr_status_t stats_watchdog(int state, void *data, apr_pool_t *pool)
@@ -201,6 +278,12 @@ static apr_status_t maint_stats_cb(int state, void *data, apr_pool_t *pool)
     return guarded(stats_watchdog, state, data, pool);
 }
 
+static apr_status_t maint_webhook_ops_cb(int state, void *data,
+                                        apr_pool_t *pool)
+{
+    return guarded(webhook_ops_watchdog, state, data, pool);
+}
+
 static apr_status_t maint_deliver_cb(int state, void *data, apr_pool_t *pool)
 {
     return guarded(leads_deliver_watchdog, state, data, pool);
@@ -241,6 +324,9 @@ int leads_maint_post_config(apr_pool_t *pconf, server_rec *s)
     }
     if (rv == APR_SUCCESS) {
         rv = wd_register(wd, PURGE_INTERVAL, s, maint_purge_cb);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = wd_register(wd, WEBHOOK_OPS_INTERVAL, s, maint_webhook_ops_cb);
     }
     if (rv == APR_SUCCESS) {
         rv = wd_register(wd, AP_WD_TM_SLICE, s, maint_deliver_cb);

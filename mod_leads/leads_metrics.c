@@ -53,6 +53,7 @@ typedef struct {
     apr_uint64_t pending;               /* the database's, at outbox_read_at */
     apr_uint64_t oldest_pending_us;
     apr_uint64_t endpoints_disabled;
+    apr_uint64_t held;                  /* pending, of disabled endpoints */
     apr_uint64_t outbox_read_at;
 } shared_t;
 
@@ -145,7 +146,8 @@ void leads_metrics_webhooks(int delivered, int retried, int failed)
 }
 
 void leads_metrics_set_outbox(apr_uint64_t pending, double oldest_seconds,
-                              apr_uint64_t endpoints_disabled)
+                              apr_uint64_t endpoints_disabled,
+                              apr_uint64_t held)
 {
     if (!shared) {
         return;
@@ -155,7 +157,19 @@ void leads_metrics_set_outbox(apr_uint64_t pending, double oldest_seconds,
                      oldest_seconds > 0
                      ? (apr_uint64_t)(oldest_seconds * APR_USEC_PER_SEC) : 0);
     apr_atomic_set64(&shared->endpoints_disabled, endpoints_disabled);
+    apr_atomic_set64(&shared->held, held);
     apr_atomic_set64(&shared->outbox_read_at, (apr_uint64_t)apr_time_now());
+}
+
+int leads_metrics_outbox_held(apr_uint64_t *endpoints_disabled,
+                              apr_uint64_t *held)
+{
+    if (!shared || apr_atomic_read64(&shared->outbox_read_at) == 0) {
+        return 0;
+    }
+    *endpoints_disabled = apr_atomic_read64(&shared->endpoints_disabled);
+    *held = apr_atomic_read64(&shared->held);
+    return 1;
 }
 
 apr_time_t leads_metrics_outbox_read_at(void)
@@ -288,6 +302,11 @@ static void webhook_family(leads_prom_t *m)
                       "Webhook endpoints disabled.");
     leads_prom_gauge(m, "leads_webhook_endpoints_disabled",
                      (double)get(&shared->endpoints_disabled), NULL);
+    leads_prom_family(m, "leads_webhook_deliveries_held", "gauge",
+                      "Pending deliveries of disabled endpoints, held until "
+                      "the endpoint is enabled again.");
+    leads_prom_gauge(m, "leads_webhook_deliveries_held",
+                     (double)get(&shared->held), NULL);
 }
 
 int leads_metrics_handler(request_rec *r)

@@ -35,7 +35,12 @@ void leads_metrics_webhooks(int delivered, int retried, int failed);
 
 /* From the maintenance thread (database figures, at most every 10 s). */
 void leads_metrics_set_outbox(apr_uint64_t pending, double oldest_seconds,
-                              apr_uint64_t endpoints_disabled);
+                              apr_uint64_t endpoints_disabled,
+                              apr_uint64_t held);
+/* The last figures of disabled endpoints and the deliveries they hold;
+ * 0 when none were read yet. */
+int leads_metrics_outbox_held(apr_uint64_t *endpoints_disabled,
+                              apr_uint64_t *held);
 /* When the outbox figures were last read (0: never). */
 apr_time_t leads_metrics_outbox_read_at(void);
 

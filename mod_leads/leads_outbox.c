@@ -18,26 +18,80 @@
 #include "leads_outbox.h"
 #include "leads_uuid.h"
 
+#define LEASE_ARGS 9
+
 typedef struct {
     apr_pool_t *p;
-    const char *args[5];
+    const char *args[LEASE_ARGS];
     apr_array_header_t *items;
 } lease_baton_t;
+
+/* The ids the lease should take, as a JSON array: read first without
+ * locks where the dialect has DELIVERY_CANDIDATES. NULL when none. */
+static apr_status_t lease_candidates(leads_db_t *db, lease_baton_t *b,
+                                     const char **ids)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row;
+    json_t *arr = json_array();
+    char *dumped = NULL;
+    apr_status_t rv;
+    int n = 0;
+
+    *ids = NULL;
+    rv = leads_db_select(db, LEADS_SQL_DELIVERY_CANDIDATES, 5, b->args + 2,
+                         &res);
+    while (rv == APR_SUCCESS && arr && (row = leads_db_row(db, res, &n))) {
+        const char *id = leads_db_column(db, b->p, row, 0);
+
+        json_array_append_new(arr, json_string(id ? id : ""));
+    }
+    if (rv == APR_SUCCESS && arr && json_array_size(arr) > 0
+        && (dumped = json_dumps(arr, JSON_COMPACT)) != NULL) {
+        *ids = apr_pstrdup(b->p, dumped);
+    }
+    free(dumped);
+    json_decref(arr);
+    return rv;
+}
+
+/* The lease on a dialect with DELIVERY_CANDIDATES: the chosen ids, then
+ * the UPDATE by primary key (ids, token, until, now, now). */
+static apr_status_t lease_by_ids(leads_db_t *db, lease_baton_t *b,
+                                 int *nrows)
+{
+    const char *args[5];
+    apr_status_t rv = lease_candidates(db, b, &args[0]);
+
+    *nrows = 0;
+    if (rv != APR_SUCCESS || args[0] == NULL) {
+        return rv;
+    }
+    args[1] = b->args[0];
+    args[2] = b->args[1];
+    args[3] = args[4] = b->args[2];
+    return leads_db_query(db, LEADS_SQL_DELIVERY_LEASE, 5, args, nrows);
+}
 
 static apr_status_t lease_work(leads_db_t *db, void *baton)
 {
     lease_baton_t *b = baton;
+    const leads_dialect_t *d = leads_db_dialect(db);
     apr_dbd_results_t *res;
     apr_dbd_row_t *row;
     apr_status_t rv;
     int nrows = 0, n = 0;
 
     b->items = apr_array_make(b->p, 16, sizeof(leads_outbox_item_t));
-    if (!leads_db_dialect(db)->sql[LEADS_SQL_DELIVERY_LEASED]) {
-        rv = leads_db_select(db, LEADS_SQL_DELIVERY_LEASE, 5, b->args, &res);
+    if (!d->sql[LEADS_SQL_DELIVERY_LEASED]) {
+        rv = leads_db_select(db, LEADS_SQL_DELIVERY_LEASE, LEASE_ARGS, b->args,
+                             &res);
     }
     else {
-        rv = leads_db_query(db, LEADS_SQL_DELIVERY_LEASE, 5, b->args, &nrows);
+        rv = d->sql[LEADS_SQL_DELIVERY_CANDIDATES]
+             ? lease_by_ids(db, b, &nrows)
+             : leads_db_query(db, LEADS_SQL_DELIVERY_LEASE, LEASE_ARGS,
+                              b->args, &nrows);
         if (rv != APR_SUCCESS || nrows == 0) {
             return rv;
         }
@@ -56,23 +110,28 @@ static apr_status_t lease_work(leads_db_t *db, void *baton)
         it->attempts = attempts ? atoi(attempts) : 0;
         it->url = leads_db_column(db, b->p, row, 4);
         it->secret = leads_db_column(db, b->p, row, 5);
+        it->endpoint_id = leads_db_column(db, b->p, row, 6);
+        it->previous_secret = leads_db_column(db, b->p, row, 7);
     }
     return APR_SUCCESS;
 }
 
 apr_status_t leads_outbox_lease(leads_db_t *db, apr_pool_t *p,
                                 const char *token, apr_time_t now,
-                                apr_time_t until, int max,
+                                apr_time_t until, int max, int cap,
                                 apr_array_header_t **items)
 {
+    const char *at = leads_db_time(db, now);
     lease_baton_t b;
     apr_status_t rv;
 
     b.p = p;
     b.args[0] = token;
     b.args[1] = leads_db_time(db, until);
-    b.args[2] = b.args[3] = leads_db_time(db, now);
-    b.args[4] = apr_itoa(p, max);
+    b.args[2] = b.args[3] = b.args[4] = at;
+    b.args[5] = apr_itoa(p, cap);
+    b.args[6] = apr_itoa(p, max);
+    b.args[7] = b.args[8] = at;
     b.items = NULL;
     rv = leads_db_run(db, lease_work, &b);
     *items = b.items;
@@ -103,6 +162,7 @@ static json_t *result_json(leads_db_t *db, apr_pool_t *p,
     }
     set_text(o, "attempt_id", attempt_id);
     set_text(o, "id", res->id);
+    set_text(o, "endpoint", res->endpoint_id);
     set_text(o, "token", res->token);
     json_object_set_new(o, "attempt", json_integer(res->attempt));
     set_text(o, "started", leads_db_time(db, res->started));
@@ -189,6 +249,113 @@ apr_status_t leads_outbox_finish(leads_db_t *db,
     return leads_db_run(db, finish_work, (void *)results);
 }
 
+static apr_status_t failing_work(leads_db_t *db, void *baton)
+{
+    const char *json = results_json(db, baton);
+    int nrows;
+
+    if (!json) {
+        return APR_ENOMEM;
+    }
+    return leads_db_query(db, LEADS_SQL_ENDPOINTS_FAILING, 1, &json, &nrows);
+}
+
+/* Only a batch with a failed attempt costs this statement: the success
+ * path stays one statement per batch (SPEC §7.1, Cost). */
+apr_status_t leads_outbox_mark_failing(leads_db_t *db,
+                                       const apr_array_header_t *results)
+{
+    int i;
+
+    for (i = 0; i < results->nelts; i++) {
+        if (APR_ARRAY_IDX(results, i, leads_outbox_result_t).error) {
+            return leads_db_run(db, failing_work, (void *)results);
+        }
+    }
+    return APR_SUCCESS;
+}
+
+typedef struct {
+    const char *cutoff;
+    apr_pool_t *p;
+    apr_array_header_t *disabled;
+} overdue_baton_t;
+
+/* Endpoints failing since before the cutoff, each disabled by a statement
+ * of its own that checks again, so a success recorded meanwhile by
+ * another host (RECOVERED then cleared failing_since) keeps it enabled. */
+static apr_status_t overdue_work(leads_db_t *db, void *baton)
+{
+    overdue_baton_t *b = baton;
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row;
+    apr_array_header_t *due = apr_array_make(b->p, 4,
+                                             sizeof(leads_endpoint_off_t));
+    apr_status_t rv;
+    int n = 0, i, nrows;
+
+    rv = leads_db_query(db, LEADS_SQL_ENDPOINTS_RECOVERED, 0, NULL, &nrows);
+    if (rv == APR_SUCCESS) {
+        rv = leads_db_select(db, LEADS_SQL_ENDPOINTS_OVERDUE, 1, &b->cutoff,
+                             &res);
+    }
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    while ((row = leads_db_row(db, res, &n)) != NULL) {
+        leads_endpoint_off_t *e = apr_array_push(due);
+
+        e->id = leads_db_column(db, b->p, row, 0);
+        e->failing_since = leads_db_column(db, b->p, row, 1);
+    }
+    for (i = 0; i < due->nelts && rv == APR_SUCCESS; i++) {
+        leads_endpoint_off_t *e = &APR_ARRAY_IDX(due, i, leads_endpoint_off_t);
+        const char *args[2] = { e->id, b->cutoff };
+
+        rv = leads_db_query(db, LEADS_SQL_ENDPOINT_DISABLE, 2, args, &nrows);
+        if (rv == APR_SUCCESS && nrows > 0) {
+            *(leads_endpoint_off_t *)apr_array_push(b->disabled) = *e;
+        }
+    }
+    return rv;
+}
+
+apr_status_t leads_outbox_disable_failing(leads_db_t *db, apr_pool_t *p,
+                                          apr_time_t cutoff,
+                                          apr_array_header_t **disabled)
+{
+    overdue_baton_t b;
+
+    b.cutoff = leads_db_time(db, cutoff);
+    b.p = p;
+    b.disabled = apr_array_make(p, 4, sizeof(leads_endpoint_off_t));
+    *disabled = b.disabled;
+    return leads_db_run(db, overdue_work, &b);
+}
+
+typedef struct {
+    const char *cutoff;
+    int nrows;
+} expire_baton_t;
+
+static apr_status_t expire_work(leads_db_t *db, void *baton)
+{
+    expire_baton_t *b = baton;
+
+    return leads_db_query(db, LEADS_SQL_DELIVERIES_EXPIRE, 1, &b->cutoff,
+                          &b->nrows);
+}
+
+apr_status_t leads_outbox_expire(leads_db_t *db, apr_time_t cutoff,
+                                 int *deleted)
+{
+    expire_baton_t b = { leads_db_time(db, cutoff), 0 };
+    apr_status_t rv = leads_db_run(db, expire_work, &b);
+
+    *deleted = b.nrows;
+    return rv;
+}
+
 static apr_status_t release_work(leads_db_t *db, void *baton)
 {
     const char *pattern = baton;
@@ -205,31 +372,24 @@ apr_status_t leads_outbox_release(leads_db_t *db, const char *owner)
     return leads_db_run(db, release_work, (void *)pattern);
 }
 
-typedef struct {
-    apr_uint64_t *pending, *disabled;
-    double *oldest;
-} stats_baton_t;
-
 static apr_status_t stats_work(leads_db_t *db, void *baton)
 {
-    stats_baton_t *b = baton;
-    const char *c[3];
+    leads_outbox_stats_t *st = baton;
+    const char *c[4];
     apr_status_t rv = leads_db_select_row(db, LEADS_SQL_OUTBOX_STATS, 0, NULL,
-                                          leads_db_pool(db), 3, c);
+                                          leads_db_pool(db), 4, c);
 
     if (rv == APR_SUCCESS) {
-        *b->pending = c[0] ? apr_atoi64(c[0]) : 0;
-        *b->oldest = c[1] ? atof(c[1]) : 0;
-        *b->disabled = c[2] ? apr_atoi64(c[2]) : 0;
+        st->pending = c[0] ? apr_atoi64(c[0]) : 0;
+        st->oldest_seconds = c[1] ? atof(c[1]) : 0;
+        st->endpoints_disabled = c[2] ? apr_atoi64(c[2]) : 0;
+        st->held = c[3] ? apr_atoi64(c[3]) : 0;
     }
     return rv;
 }
 
-apr_status_t leads_outbox_stats(leads_db_t *db, apr_uint64_t *pending,
-                                double *oldest_seconds,
-                                apr_uint64_t *endpoints_disabled)
+apr_status_t leads_outbox_stats(leads_db_t *db, leads_outbox_stats_t *st)
 {
-    stats_baton_t b = { pending, endpoints_disabled, oldest_seconds };
-
-    return leads_db_run(db, stats_work, &b);
+    memset(st, 0, sizeof(*st));
+    return leads_db_run(db, stats_work, st);
 }

@@ -17,20 +17,25 @@ typedef struct {
     int attempts;                       /* made so far */
     const char *url;
     const char *secret;
+    const char *endpoint_id;
+    const char *previous_secret;        /* while a rotation's grace lasts */
 } leads_outbox_item_t;
 
 /* Lease up to `max` due deliveries (pending, due, unleased or with an
- * expired lease) under `token` until `until`, and load them: `items` is
+ * expired lease, of an enabled endpoint; no endpoint with more than `cap`
+ * leased at once) under `token` until `until`, and load them: `items` is
  * an array of leads_outbox_item_t in `p`, empty when nothing is due.
  * `token` must be new for every call: it names this batch's rows. */
 apr_status_t leads_outbox_lease(leads_db_t *db, apr_pool_t *p,
                                 const char *token, apr_time_t now,
-                                apr_time_t until, int max,
+                                apr_time_t until, int max, int cap,
                                 apr_array_header_t **items);
 
 /* The outcome of one attempt. */
 typedef struct {
     const char *id;                     /* the delivery */
+    const char *endpoint_id;
+    const char *event_id;               /* for the log */
     const char *token;                  /* its lease */
     int attempt;                        /* 1 for the first */
     apr_time_t started;
@@ -48,11 +53,38 @@ typedef struct {
  * still pending: queued, or in flight and abandoned. */
 apr_status_t leads_outbox_release(leads_db_t *db, const char *owner);
 
-/* What the metrics show of the outbox: pending deliveries, the age of the
- * oldest, disabled endpoints. */
-apr_status_t leads_outbox_stats(leads_db_t *db, apr_uint64_t *pending,
-                                double *oldest_seconds,
-                                apr_uint64_t *endpoints_disabled);
+/* What the metrics and mod_status show of the outbox. */
+typedef struct {
+    apr_uint64_t pending;               /* deliveries */
+    double oldest_seconds;              /* age of the oldest pending one */
+    apr_uint64_t endpoints_disabled;
+    apr_uint64_t held;                  /* pending, of disabled endpoints */
+} leads_outbox_stats_t;
+
+apr_status_t leads_outbox_stats(leads_db_t *db, leads_outbox_stats_t *st);
+
+/* After leads_outbox_finish(): endpoints with a failed attempt in
+ * `results` are marked failing since then (unless they are already). */
+apr_status_t leads_outbox_mark_failing(leads_db_t *db,
+                                       const apr_array_header_t *results);
+
+/* An endpoint disabled for failing. */
+typedef struct {
+    const char *id;
+    const char *failing_since;          /* as the database shows it */
+} leads_endpoint_off_t;
+
+/* Endpoints delivered to since they began failing are failing no more;
+ * those failing since before `cutoff` are disabled: *disabled lists them
+ * (leads_endpoint_off_t, in `p`). */
+apr_status_t leads_outbox_disable_failing(leads_db_t *db, apr_pool_t *p,
+                                          apr_time_t cutoff,
+                                          apr_array_header_t **disabled);
+
+/* Delete up to one batch of delivered and failed deliveries last changed
+ * before `cutoff`, with their attempts; *deleted gets how many. */
+apr_status_t leads_outbox_expire(leads_db_t *db, apr_time_t cutoff,
+                                 int *deleted);
 
 apr_status_t leads_outbox_finish(leads_db_t *db,
                                  const apr_array_header_t *results);

@@ -5,8 +5,29 @@
 #include "http_protocol.h"
 #include "mod_status.h"
 
+#include "leads_metrics.h"
 #include "leads_shm.h"
 #include "leads_status.h"
+
+/* Endpoints disabled and the deliveries they hold (SPEC §7.1), as the
+ * maintenance thread last read them from the database. */
+static void status_held(request_rec *r, int flags)
+{
+    apr_uint64_t disabled, held;
+
+    if (!leads_metrics_outbox_held(&disabled, &held)) {
+        return;
+    }
+    if (flags & AP_STATUS_SHORT) {
+        ap_rprintf(r, "LeadsWebhookEndpointsDisabled: %" APR_UINT64_T_FMT
+                   "\n", disabled);
+        ap_rprintf(r, "LeadsWebhookHeld: %" APR_UINT64_T_FMT "\n", held);
+        return;
+    }
+    ap_rprintf(r, "<dt>Endpoints disabled: %" APR_UINT64_T_FMT
+               ", deliveries held by them: %" APR_UINT64_T_FMT "</dt>\n",
+               disabled, held);
+}
 
 static int leads_status_hook(request_rec *r, int flags)
 {
@@ -29,6 +50,7 @@ static int leads_status_hook(request_rec *r, int flags)
                    wh.retried);
         ap_rprintf(r, "LeadsWebhookFailed: %" APR_UINT64_T_FMT "\n",
                    wh.failed);
+        status_held(r, flags);
         return OK;
     }
     ap_rputs("<hr />\n<h2>mod_leads webhooks</h2>\n<dl>\n", r);
@@ -40,6 +62,7 @@ static int leads_status_hook(request_rec *r, int flags)
     ap_rprintf(r, "<dt>Delivered: %" APR_UINT64_T_FMT ", retried: %"
                APR_UINT64_T_FMT ", failed: %" APR_UINT64_T_FMT "</dt>\n",
                wh.delivered, wh.retried, wh.failed);
+    status_held(r, flags);
     ap_rputs("</dl>\n", r);
     return OK;
 }

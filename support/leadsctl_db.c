@@ -70,7 +70,12 @@ static const leadsctl_dialect_t dialects[] = {
         " END = %s",
         "SELECT to_char(MIN(created_at) AT TIME ZONE 'UTC',"
         " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-        " FROM webhook_deliveries WHERE status = 'pending'"
+        " FROM webhook_deliveries WHERE status = 'pending'",
+        "to_char(failing_since AT TIME ZONE 'UTC',"
+        " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+        "SELECT attempt, to_char(started_at AT TIME ZONE 'UTC',"
+        " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), http_status, error,"
+        " duration_ms, outcome FROM webhook_attempts"
     },
     {
         "mysql", mysql_session, 0,
@@ -97,7 +102,12 @@ static const leadsctl_dialect_t dialects[] = {
         " THEN JSON_UNQUOTE(JSON_EXTRACT(body, '$.data.id')) END = %s",
         "SELECT CONCAT(LEFT(DATE_FORMAT(MIN(created_at),"
         " '%%Y-%%m-%%dT%%H:%%i:%%s.%%f'), 23), 'Z')"
-        " FROM webhook_deliveries WHERE status = 'pending'"
+        " FROM webhook_deliveries WHERE status = 'pending'",
+        "CONCAT(LEFT(DATE_FORMAT(failing_since,"
+        " '%%Y-%%m-%%dT%%H:%%i:%%s.%%f'), 23), 'Z')",
+        "SELECT attempt, CONCAT(LEFT(DATE_FORMAT(started_at,"
+        " '%%Y-%%m-%%dT%%H:%%i:%%s.%%f'), 23), 'Z'), http_status, error,"
+        " duration_ms, outcome FROM webhook_attempts"
     },
     {
         "sqlite3", sqlite3_session, 1,
@@ -118,9 +128,13 @@ static const leadsctl_dialect_t dialects[] = {
         "BEGIN IMMEDIATE",
         "CASE WHEN body LIKE %s THEN json_extract(body, '$.data.id') END = %s",
         "SELECT MIN(created_at) FROM webhook_deliveries"
-        " WHERE status = 'pending'"
+        " WHERE status = 'pending'",
+        "failing_since",
+        "SELECT attempt, started_at, http_status, error, duration_ms, outcome"
+        " FROM webhook_attempts"
     },
-    { NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL }
+    { NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL,
+      NULL }
 };
 
 const leadsctl_dialect_t *leadsctl_dialect_for(const char *driver)

@@ -42,6 +42,12 @@ typedef struct {
                                          * %s: LIKE pattern, lead id */
     const char *oldest_pending;         /* MIN(created_at) of pending
                                          * deliveries, ISO with Z, or NULL */
+    const char *iso_failing_since;      /* webhook_endpoints.failing_since
+                                         * as ISO with Z */
+    const char *attempt_select;         /* SELECT attempt, started_at (ISO
+                                         * with Z), http_status, error,
+                                         * duration_ms, outcome
+                                         * FROM webhook_attempts */
 } leadsctl_dialect_t;
 
 typedef struct {

@@ -10,5 +10,10 @@ int leadsctl_webhook_enable(leadsctl_cmd_t *cmd);
 int leadsctl_webhook_list(leadsctl_cmd_t *cmd);
 int leadsctl_webhook_deliveries(leadsctl_cmd_t *cmd);
 int leadsctl_webhook_retry(leadsctl_cmd_t *cmd);
+int leadsctl_webhook_rotate_secret(leadsctl_cmd_t *cmd);
+int leadsctl_webhook_replay(leadsctl_cmd_t *cmd);
+int leadsctl_webhook_attempts(leadsctl_cmd_t *cmd);
+int leadsctl_webhook_update(leadsctl_cmd_t *cmd);
+int leadsctl_webhook_delete(leadsctl_cmd_t *cmd);
 
 #endif

@@ -12,7 +12,10 @@
     "leads_outbox_insert", "leads_delivery_lease", "leads_delivery_leased", \
     "leads_attempts_record", "leads_deliveries_finish", \
     "leads_create_claimed", "leads_create_plain", "leads_lead_exists", \
-    "leads_outbox_stats", "leads_deliveries_release" }
+    "leads_outbox_stats", "leads_deliveries_release", \
+    "leads_delivery_candidates", "leads_endpoints_failing", "leads_endpoints_recovered", \
+    "leads_endpoints_overdue", "leads_endpoint_disable", \
+    "leads_deliveries_expire" }
 
 #define LEAD_COLUMNS \
     "(id, firm_id, first_name, last_name, email, phone, source, stage_id," \
@@ -44,10 +47,45 @@
     " status = 'pending' AND next_attempt_at <= " time \
     " AND (lease_until IS NULL OR lease_until < " time ")"
 
-#define DELIVERY_LEASED \
-    "SELECT d.id, d.event_id, d.body, d.attempts, e.url, e.secret" \
+/* Fairness (SPEC §7.1): the due deliveries of enabled endpoints, at most
+ * `cap` leased per endpoint at once counting those leased already (in
+ * flight or queued on any host), so one endpoint's backlog never fills
+ * the batch. Parameters: now (live leases), now, now, cap, max; `cap`
+ * must read as a number (sqlite3 holds any text greater than a number). */
+#define FAIR_DUE(time, cap, count, enabled) \
+    "SELECT id FROM (SELECT d.id, d.next_attempt_at, ROW_NUMBER() OVER" \
+    " (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS rn," \
+    " COALESCE(b.busy, 0) AS busy FROM webhook_deliveries d" \
+    " JOIN webhook_endpoints e ON e.id = d.endpoint_id" \
+    " LEFT JOIN (SELECT endpoint_id, COUNT(*) AS busy FROM webhook_deliveries" \
+    " WHERE status = 'pending' AND lease_until >= " time \
+    " GROUP BY endpoint_id) b ON b.endpoint_id = d.endpoint_id" \
+    " WHERE " enabled " AND d.status = 'pending' AND d.next_attempt_at <= " \
+    time " AND (d.lease_until IS NULL OR d.lease_until < " time "))" \
+    " w WHERE rn + busy <= " cap " ORDER BY next_attempt_at LIMIT " count
+
+/* A leased delivery and what signs it: the previous secret only while the
+ * grace of its rotation lasts (the database's clock). */
+#define LEASED_COLUMNS(p, now) \
+    p "id, " p "event_id, " p "body, " p "attempts, e.url, e.secret, " \
+    p "endpoint_id, CASE WHEN e.previous_secret_until > " now \
+    " THEN e.previous_secret END"
+
+#define DELIVERY_LEASED(now) \
+    "SELECT " LEASED_COLUMNS("d.", now) \
     " FROM webhook_deliveries d JOIN webhook_endpoints e" \
     " ON e.id = d.endpoint_id WHERE d.lease_owner = %s"
+
+/* Finished deliveries older than the retention, 500 a statement. */
+#define EXPIRE_LIMIT " LIMIT 500"
+
+/* An endpoint delivered to since it began failing is not failing. */
+#define ENDPOINTS_RECOVERED(enabled) \
+    "UPDATE webhook_endpoints SET failing_since = NULL" \
+    " WHERE failing_since IS NOT NULL AND " enabled " AND EXISTS (SELECT 1" \
+    " FROM webhook_deliveries d WHERE d.endpoint_id = webhook_endpoints.id" \
+    " AND d.status = 'delivered'" \
+    " AND d.delivered_at >= webhook_endpoints.failing_since)"
 
 /* A batch of outcomes is one JSON array parameter; these are its fields. */
 #define FINISH_SET(d, r) \
@@ -66,6 +104,11 @@
 #define DELIVERIES_RELEASE \
     "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL" \
     " WHERE status = 'pending' AND lease_owner LIKE %s"
+
+/* Pending deliveries an endpoint's being disabled holds back. */
+#define HELD(disabled) \
+    " (SELECT COUNT(*) FROM webhook_deliveries d JOIN webhook_endpoints e" \
+    " ON e.id = d.endpoint_id WHERE d.status = 'pending' AND " disabled ")"
 
 /* Statements mysql and sqlite3 both take as written. */
 #define LEAD_EXISTS_PLAIN "SELECT 1 FROM leads WHERE id = %s"
@@ -153,12 +196,13 @@ static const leads_dialect_t dialect_pgsql = {
         /* one round trip, and no index on lease_owner to maintain */
         "WITH l AS (UPDATE webhook_deliveries SET lease_owner = %s,"
         " lease_until = CAST(%s AS timestamptz) WHERE id IN (SELECT id"
-        " FROM webhook_deliveries WHERE"
-        DELIVERY_DUE("CAST(%s AS timestamptz)")
-        " ORDER BY next_attempt_at LIMIT CAST(%s AS integer)"
+        " FROM webhook_deliveries WHERE id IN ("
+        FAIR_DUE("CAST(%s AS timestamptz)", "CAST(%s AS integer)",
+                 "CAST(%s AS integer)", "e.enabled")
+        ") AND" DELIVERY_DUE("CAST(%s AS timestamptz)")
         " FOR UPDATE SKIP LOCKED)"
         " RETURNING id, event_id, body, attempts, endpoint_id)"
-        " SELECT l.id, l.event_id, l.body, l.attempts, e.url, e.secret"
+        " SELECT " LEASED_COLUMNS("l.", "now()")
         " FROM l JOIN webhook_endpoints e ON e.id = l.endpoint_id",
         NULL,                           /* in DELIVERY_LEASE */
         NULL,                           /* in DELIVERIES_FINISH */
@@ -184,8 +228,24 @@ static const leads_dialect_t dialect_pgsql = {
         " WHERE status = 'pending'), (SELECT COALESCE(EXTRACT(EPOCH FROM"
         " now() - MIN(created_at)), 0) FROM webhook_deliveries"
         " WHERE status = 'pending'), (SELECT COUNT(*) FROM webhook_endpoints"
-        " WHERE NOT enabled)",
-        DELIVERIES_RELEASE
+        " WHERE NOT enabled)," HELD("NOT e.enabled"),
+        DELIVERIES_RELEASE,
+        NULL,                           /* the lease chooses itself */
+        "UPDATE webhook_endpoints e SET failing_since = r.started FROM"
+        " (SELECT endpoint, MIN(started) AS started FROM jsonb_to_recordset("
+        "CAST(%s AS jsonb)) AS x(endpoint uuid, started timestamptz,"
+        " outcome text) WHERE outcome = 'error' GROUP BY endpoint) r"
+        " WHERE e.id = r.endpoint AND e.failing_since IS NULL",
+        ENDPOINTS_RECOVERED("enabled"),
+        "SELECT id, to_char(failing_since AT TIME ZONE 'UTC',"
+        " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM webhook_endpoints"
+        " WHERE enabled AND failing_since <= CAST(%s AS timestamptz)",
+        "UPDATE webhook_endpoints SET enabled = false"
+        " WHERE id = CAST(%s AS uuid) AND enabled"
+        " AND failing_since <= CAST(%s AS timestamptz)",
+        "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM"
+        " webhook_deliveries WHERE status <> 'pending'"
+        " AND updated_at < CAST(%s AS timestamptz)" EXPIRE_LIMIT ")"
     },
     LEADS_LABELS,
     { 0 }, { 0 }, NULL, NULL           /* no conflict retries, no cluster */
@@ -214,9 +274,13 @@ static const leads_dialect_t dialect_mysql = {
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
         "DELETE FROM idempotency_keys WHERE expires_at <= %s LIMIT 1000",
         INGEST_PLAIN,
-        "UPDATE webhook_deliveries SET lease_owner = %s, lease_until = %s"
-        " WHERE" DELIVERY_DUE("%s") " ORDER BY next_attempt_at LIMIT %s",
-        DELIVERY_LEASED,
+        /* by primary key only, the ids from DELIVERY_CANDIDATES */
+        "UPDATE webhook_deliveries d JOIN JSON_TABLE(%s, '$[*]' COLUMNS("
+        "id CHAR(36) PATH '$')) AS j ON d.id = j.id"
+        " SET d.lease_owner = %s, d.lease_until = %s WHERE"
+        " d.status = 'pending' AND d.next_attempt_at <= %s"
+        " AND (d.lease_until IS NULL OR d.lease_until < %s)",
+        DELIVERY_LEASED("UTC_TIMESTAMP(3)"),
         "INSERT INTO webhook_attempts " ATTEMPT_COLUMNS
         " SELECT r.attempt_id, r.id, r.attempt, r.started, r.ms, r.http,"
         " r.error, r.outcome FROM JSON_TABLE(%s, '$[*]' COLUMNS("
@@ -238,8 +302,25 @@ static const leads_dialect_t dialect_mysql = {
         " WHERE status = 'pending'), (SELECT COALESCE(TIMESTAMPDIFF("
         "MICROSECOND, MIN(created_at), UTC_TIMESTAMP(3)) / 1000000, 0)"
         " FROM webhook_deliveries WHERE status = 'pending'),"
-        " (SELECT COUNT(*) FROM webhook_endpoints WHERE enabled = 0)",
-        DELIVERIES_RELEASE
+        " (SELECT COUNT(*) FROM webhook_endpoints WHERE enabled = 0),"
+        HELD("e.enabled = 0"),
+        DELIVERIES_RELEASE,
+        FAIR_DUE("%s", "CAST(%s AS SIGNED)", "%s", "e.enabled = 1"),
+        "UPDATE webhook_endpoints e JOIN (SELECT endpoint, MIN(started) AS"
+        " started FROM JSON_TABLE(%s, '$[*]' COLUMNS("
+        "endpoint CHAR(36) PATH '$.endpoint',"
+        " started VARCHAR(32) PATH '$.started',"
+        " outcome VARCHAR(16) PATH '$.outcome')) AS x"
+        " WHERE outcome = 'error' GROUP BY endpoint) r ON e.id = r.endpoint"
+        " SET e.failing_since = r.started WHERE e.failing_since IS NULL",
+        ENDPOINTS_RECOVERED("enabled = 1"),
+        "SELECT id, CONCAT(LEFT(DATE_FORMAT(failing_since,"
+        " '%%Y-%%m-%%dT%%H:%%i:%%s.%%f'), 23), 'Z') FROM webhook_endpoints"
+        " WHERE enabled = 1 AND failing_since <= %s",
+        "UPDATE webhook_endpoints SET enabled = 0 WHERE id = %s"
+        " AND enabled = 1 AND failing_since <= %s",
+        "DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed')"
+        " AND updated_at < %s" EXPIRE_LIMIT
     },
     LEADS_LABELS,
     /* ER_LOCK_DEADLOCK (also a Galera certification failure, at any
@@ -296,9 +377,10 @@ static const leads_dialect_t dialect_sqlite3 = {
         " idempotency_keys WHERE expires_at <= %s LIMIT 1000)",
         INGEST_PLAIN,
         "UPDATE webhook_deliveries SET lease_owner = %s, lease_until = %s"
-        " WHERE id IN (SELECT id FROM webhook_deliveries WHERE"
-        DELIVERY_DUE("%s") " ORDER BY next_attempt_at LIMIT %s)",
-        DELIVERY_LEASED,
+        " WHERE id IN (" FAIR_DUE("%s", "CAST(%s AS INTEGER)", "%s",
+                                 "e.enabled = 1") ") AND"
+        DELIVERY_DUE("%s"),
+        DELIVERY_LEASED("strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now')"),
         "INSERT INTO webhook_attempts " ATTEMPT_COLUMNS
         " SELECT " JSON_FIELDS("attempt_id", "id", "attempt", "started")
         ", " JSON_FIELDS("ms", "http", "error", "outcome")
@@ -315,8 +397,23 @@ static const leads_dialect_t dialect_sqlite3 = {
         " WHERE status = 'pending'), (SELECT COALESCE((julianday('now') -"
         " julianday(MIN(created_at))) * 86400.0, 0) FROM webhook_deliveries"
         " WHERE status = 'pending'), (SELECT COUNT(*) FROM webhook_endpoints"
-        " WHERE enabled = 0)",
-        DELIVERIES_RELEASE
+        " WHERE enabled = 0)," HELD("e.enabled = 0"),
+        DELIVERIES_RELEASE,
+        NULL,                           /* the lease chooses itself */
+        "UPDATE webhook_endpoints SET failing_since = r.started FROM (SELECT "
+        JSON_FIELD("endpoint") ", MIN(json_extract(value, '$.started'))"
+        " AS started FROM json_each(%s)"
+        " WHERE json_extract(value, '$.outcome') = 'error' GROUP BY 1) AS r"
+        " WHERE webhook_endpoints.id = r.endpoint"
+        " AND webhook_endpoints.failing_since IS NULL",
+        ENDPOINTS_RECOVERED("enabled = 1"),
+        "SELECT id, failing_since FROM webhook_endpoints"
+        " WHERE enabled = 1 AND failing_since <= %s",
+        "UPDATE webhook_endpoints SET enabled = 0 WHERE id = %s"
+        " AND enabled = 1 AND failing_since <= %s",
+        "DELETE FROM webhook_deliveries WHERE rowid IN (SELECT rowid FROM"
+        " webhook_deliveries WHERE status <> 'pending' AND updated_at < %s"
+        EXPIRE_LIMIT ")"
     },
     LEADS_LABELS,
     { 0 }, { 0 }, NULL, NULL           /* no conflict retries, no cluster */

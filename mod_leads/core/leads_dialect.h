@@ -24,11 +24,15 @@ typedef enum {
                                    type, body, now x3, firm, type, and the
                                    LIKE patterns "type,%", "%,type",
                                    "%,type,%" (nrows = deliveries) */
-    LEADS_SQL_DELIVERY_LEASE,   /* token, until, now, now, max: lease up to
-                                   max due, unleased deliveries (nrows) */
+    LEADS_SQL_DELIVERY_LEASE,   /* token, until, now, now, now, cap, max,
+                                   now, now: lease up to max due, unleased
+                                   deliveries of enabled endpoints, no
+                                   endpoint beyond cap leased at once (nrows) */
     LEADS_SQL_DELIVERY_LEASED,  /* token -> id, event_id, body, attempts, url,
-                                   secret (NULL where DELIVERY_LEASE is a
-                                   select giving these rows itself) */
+                                   secret, endpoint_id, previous secret
+                                   while its grace lasts (NULL where
+                                   DELIVERY_LEASE is a select giving these
+                                   rows itself) */
     LEADS_SQL_ATTEMPTS_RECORD,  /* outcomes (JSON array, see leads_outbox.c)
                                    -> one attempt row each (NULL where
                                    DELIVERIES_FINISH records them too) */
@@ -43,9 +47,28 @@ typedef enum {
     LEADS_SQL_LEAD_EXISTS,      /* lead id -> a row if it is stored */
     LEADS_SQL_OUTBOX_STATS,     /* -> pending deliveries, seconds since the
                                    oldest pending one was made (0 when
-                                   none), disabled endpoints */
+                                   none), disabled endpoints, pending
+                                   deliveries held by disabled endpoints */
     LEADS_SQL_DELIVERIES_RELEASE,/* "owner:%" -> pending deliveries leased by
                                    that deliverer made free at once */
+    LEADS_SQL_DELIVERY_CANDIDATES,/* now, now, now, cap, max -> the ids
+                                   DELIVERY_LEASE would take, read without
+                                   locks; where not NULL, DELIVERY_LEASE
+                                   takes them as a JSON array instead:
+                                   ids, token, until, now, now (InnoDB would
+                                   lock every row the fair choice reads,
+                                   and deadlock with creates) */
+    LEADS_SQL_ENDPOINTS_FAILING,/* outcomes -> failing_since set on each
+                                   endpoint with a failed attempt, unless
+                                   it is failing already */
+    LEADS_SQL_ENDPOINTS_RECOVERED,/* -> failing_since cleared on enabled
+                                   endpoints delivered to since */
+    LEADS_SQL_ENDPOINTS_OVERDUE,/* cutoff -> id, failing_since of enabled
+                                   endpoints failing since before it */
+    LEADS_SQL_ENDPOINT_DISABLE, /* id, cutoff -> disabled if still so (nrows) */
+    LEADS_SQL_DELIVERIES_EXPIRE,/* cutoff -> up to 500 delivered or failed
+                                   deliveries last changed before it
+                                   deleted, their attempts with them (nrows) */
     LEADS_SQL_COUNT
 } leads_sql_e;
 

@@ -65,3 +65,90 @@ int leads_date_valid(const char *s)
     return year >= 1 && month >= 1 && month <= 12
         && day >= 1 && day <= days_in_month(year, month);
 }
+
+/* Units of a duration, longest name first so "ms" is not read as "m". */
+static const struct {
+    const char *name;
+    apr_interval_time_t usec;
+} duration_units[] = {
+    { "ms", APR_USEC_PER_SEC / 1000 },
+    { "s", APR_USEC_PER_SEC },
+    { "m", 60 * APR_USEC_PER_SEC },
+    { "h", 3600 * APR_USEC_PER_SEC },
+    { "d", 86400 * APR_USEC_PER_SEC },
+};
+
+int leads_duration_parse(const char *s, apr_interval_time_t *out)
+{
+    apr_int64_t n = 0;
+    apr_size_t i;
+
+    if (s == NULL || !apr_isdigit(*s)) {
+        return 0;
+    }
+    /* stops at 10 digits: more could only mean a typo, and n stays small */
+    for (i = 0; apr_isdigit(*s); s++, i++) {
+        if (i >= 10) {
+            return 0;
+        }
+        n = n * 10 + (*s - '0');
+    }
+    for (i = 0; i < sizeof(duration_units) / sizeof(duration_units[0]); i++) {
+        if (strcmp(s, duration_units[i].name) == 0) {
+            if (n <= 0 || n > LEADS_DURATION_MAX / duration_units[i].usec) {
+                return 0;
+            }
+            *out = n * duration_units[i].usec;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The fields of "YYYY-MM-DDTHH:MM:SS" at `s` into `tm`; 0 when malformed. */
+static int parse_iso_fields(const char *s, apr_time_exp_t *tm)
+{
+    char date[11];
+
+    if (strlen(s) < 19 || s[10] != 'T' || s[13] != ':' || s[16] != ':') {
+        return 0;
+    }
+    memcpy(date, s, 10);
+    date[10] = '\0';
+    if (!leads_date_valid(date)) {
+        return 0;
+    }
+    memset(tm, 0, sizeof(*tm));
+    tm->tm_year = parse_digits(s, 4) - 1900;
+    tm->tm_mon = parse_digits(s + 5, 2) - 1;
+    tm->tm_mday = parse_digits(s + 8, 2);
+    tm->tm_hour = parse_digits(s + 11, 2);
+    tm->tm_min = parse_digits(s + 14, 2);
+    tm->tm_sec = parse_digits(s + 17, 2);
+    return tm->tm_hour >= 0 && tm->tm_hour < 24 && tm->tm_min >= 0
+        && tm->tm_min < 60 && tm->tm_sec >= 0 && tm->tm_sec < 60;
+}
+
+int leads_time_parse_iso(const char *s, apr_time_t *out)
+{
+    apr_time_exp_t tm;
+    const char *rest;
+    int ms = 0;
+
+    if (s == NULL || !parse_iso_fields(s, &tm)) {
+        return 0;
+    }
+    rest = s + 19;
+    if (*rest == '.') {
+        if ((ms = parse_digits(rest + 1, 3)) < 0) {
+            return 0;
+        }
+        rest += 4;
+    }
+    if (strcmp(rest, "Z") != 0
+        || apr_time_exp_gmt_get(out, &tm) != APR_SUCCESS) {
+        return 0;
+    }
+    *out += apr_time_from_msec(ms);
+    return 1;
+}

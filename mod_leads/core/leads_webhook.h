@@ -24,6 +24,18 @@ apr_status_t leads_webhook_headers(apr_pool_t *p, const char *secret,
                                    apr_size_t len, apr_int64_t t,
                                    apr_array_header_t **lines);
 
+/* The same, during a secret rotation's grace period: signed with
+ * `secret` and with `previous` too, new first (SPEC §7.1):
+ *   Lawfficient-Signature: t=<t>,v1=<new hex>,v1=<old hex>
+ *   webhook-signature: v1,<new base64> v1,<old base64>
+ * With `previous` NULL or "" exactly leads_webhook_headers(). */
+apr_status_t leads_webhook_headers_rotating(apr_pool_t *p, const char *secret,
+                                            const char *previous,
+                                            const char *event_id,
+                                            const char *body, apr_size_t len,
+                                            apr_int64_t t,
+                                            apr_array_header_t **lines);
+
 /* Non-zero when an attempt delivered: the transfer completed
  * (`transfer_ok`: a whole answer within the timeout, no refused address)
  * and the receiver answered with any 2xx status. Everything else is

@@ -51,6 +51,41 @@ static void test_dates(void)
     ok(!leads_date_valid(""), "empty");
 }
 
+static void test_durations(void)
+{
+    apr_interval_time_t d = 0;
+
+    ok(leads_duration_parse("24h", &d) && d == apr_time_from_sec(86400),
+       "24h");
+    ok(leads_duration_parse("30d", &d) && d == apr_time_from_sec(30 * 86400),
+       "30d");
+    ok(leads_duration_parse("500ms", &d) && d == apr_time_from_msec(500),
+       "500ms");
+    ok(leads_duration_parse("90s", &d) && d == apr_time_from_sec(90), "90s");
+    ok(leads_duration_parse("5m", &d) && d == apr_time_from_sec(300), "5m");
+    ok(!leads_duration_parse("0s", &d), "0s: not positive");
+    ok(!leads_duration_parse("10", &d), "no unit");
+    ok(!leads_duration_parse("10w", &d), "unknown unit");
+    ok(!leads_duration_parse("-1h", &d), "negative");
+    ok(!leads_duration_parse("3651d", &d), "beyond 10 years");
+    ok(!leads_duration_parse("99999999999s", &d), "11 digits");
+    ok(!leads_duration_parse("", &d), "empty");
+}
+
+static void test_parse_iso(apr_pool_t *p)
+{
+    apr_time_t t = 0, now = leads_time_ms(apr_time_now());
+
+    ok(leads_time_parse_iso(leads_time_iso(p, now), &t) && t == now,
+       "round trip with milliseconds");
+    ok(leads_time_parse_iso("1970-01-01T00:00:10Z", &t)
+       && t == apr_time_from_sec(10), "without milliseconds");
+    ok(!leads_time_parse_iso("2026-02-30T00:00:00Z", &t), "no such day");
+    ok(!leads_time_parse_iso("2026-01-01T24:00:00Z", &t), "hour 24");
+    ok(!leads_time_parse_iso("2026-01-01T00:00:00", &t), "no Z");
+    ok(!leads_time_parse_iso("2026-01-01", &t), "a date alone");
+}
+
 int main(void)
 {
     apr_pool_t *p;
@@ -60,6 +95,8 @@ int main(void)
     test_iso(p);
     test_ms();
     test_dates();
+    test_durations();
+    test_parse_iso(p);
     apr_pool_destroy(p);
     apr_terminate();
     return tap_done();

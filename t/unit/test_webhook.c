@@ -4,6 +4,7 @@
 
 #include <apr_general.h>
 #include <apr_pools.h>
+#include <apr_strings.h>
 #include <apr_tables.h>
 
 #include "leads_sign.h"
@@ -56,6 +57,35 @@ static void test_headers(apr_pool_t *p)
        "no event id: nothing");
 }
 
+/* During a rotation: both signatures, the new secret's first. */
+static void test_rotating(apr_pool_t *p)
+{
+    apr_array_header_t *lines = NULL, *old = NULL, *plain = NULL;
+    const char *other = NULL;
+
+    ok(leads_whsec_generate(p, &other) == APR_SUCCESS, "another secret");
+    ok(leads_webhook_headers(p, other, SW_ID, SW_BODY, strlen(SW_BODY), SW_T,
+                             &old) == APR_SUCCESS, "signed with the old one");
+    ok(leads_webhook_headers_rotating(p, SW_SECRET, other, SW_ID, SW_BODY,
+                                      strlen(SW_BODY), SW_T, &lines)
+       == APR_SUCCESS, "signed with both");
+    is_str(line(lines, 1), apr_pstrcat(p, "Lawfficient-Signature: t=1614265330,"
+           "v1=2e37df5d4a028c51a7f3133d64ae1e300d2c2c900f1b1d49d4369ad2530f8964",
+           strchr(line(old, 1) + 24, ','), NULL),
+           "Lawfficient-Signature: t=<t>,v1=<new>,v1=<old>");
+    is_str(line(lines, 4), apr_pstrcat(p, "webhook-signature: v1,g0hM9SsE+OTPJ"
+           "TGt/tmIKtSyZlE3uFJELVlNIOLJ1OE= ", line(old, 4) + 19, NULL),
+           "webhook-signature: v1,<new> v1,<old>");
+    ok(leads_webhook_headers_rotating(p, SW_SECRET, NULL, SW_ID, SW_BODY,
+                                      strlen(SW_BODY), SW_T, &plain)
+       == APR_SUCCESS && strcmp(line(plain, 4), "webhook-signature: v1,g0hM9S"
+                                "sE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=") == 0,
+       "no previous secret: one signature");
+    ok(leads_webhook_headers_rotating(p, SW_SECRET, "whsec_bad!", SW_ID,
+                                      SW_BODY, strlen(SW_BODY), SW_T, &lines)
+       == APR_EINVAL && lines == NULL, "a corrupted old secret: nothing");
+}
+
 static void test_success(void)
 {
     static const long delivered[] = { 200, 201, 202, 204, 299 };
@@ -84,6 +114,7 @@ int main(void)
     apr_initialize();
     apr_pool_create(&p, NULL);
     test_headers(p);
+    test_rotating(p);
     test_success();
     apr_pool_destroy(p);
     apr_terminate();
