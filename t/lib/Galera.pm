@@ -64,8 +64,8 @@ sub start {
     for my $i (1 .. $n) {
         my %p = map { $_ => free_port() } qw(port gcomm ist sst);
         my $d = "$dir/node$i";
-        make_path("$d/data");
-        chown $MYSQL_UID, $MYSQL_GID, $d, "$d/data";
+        make_path("$d/data", "$d/tmp");
+        chown $MYSQL_UID, $MYSQL_GID, $d, "$d/data", "$d/tmp";
         $self->{nodes}{$i} = { %p, dir => $d, i => $i };
     }
     $self->_write_cnf($_) for 1 .. $n;
@@ -110,6 +110,7 @@ user = mysql
 datadir = $d/data
 socket = $d/my.sock
 pid-file = $d/mariadbd.pid
+tmpdir = $d/tmp
 port = $nd->{port}
 bind-address = 127.0.0.1
 log-error = $d/server.log
