@@ -733,6 +733,27 @@ apr_status_t leads_db_exec(leads_db_t *db, const char *sql)
     return rc ? failure(db, sql, rc) : APR_SUCCESS;
 }
 
+/* One round trip: a pooled connection whose server went away still looks
+ * open to mod_dbd (PQstatus asks no one), so the health check asks. */
+apr_status_t leads_db_ping(leads_db_t *db)
+{
+    const apr_dbd_driver_t *drv = db->dbd->driver;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int rc;
+
+    db->statements++;
+    rc = apr_dbd_select(drv, db->pool, db->dbd->handle, &res, "SELECT 1", 1);
+    if (rc != 0) {
+        failure(db, "SELECT 1", rc);
+        return LEADS_DB_DOWN;
+    }
+    while (apr_dbd_get_row(drv, db->pool, res, &row, -1) == 0) {
+        /* read to the end, so the connection is ready for the next */
+    }
+    return APR_SUCCESS;
+}
+
 int leads_db_statements(const leads_db_t *db)
 {
     return db ? db->statements : 0;

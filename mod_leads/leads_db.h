@@ -73,6 +73,9 @@ apr_status_t leads_db_exec(leads_db_t *db, const char *sql);
  * access log's %{leads-db-statements}n); 0 for NULL. */
 int leads_db_statements(const leads_db_t *db);
 
+/* Whether the database answers on db's connection (LEADS_DB_DOWN if not). */
+apr_status_t leads_db_ping(leads_db_t *db);
+
 /* BEGIN in this dialect; ROLLBACK that ignores a dead connection. */
 apr_status_t leads_db_begin(leads_db_t *db);
 void leads_db_rollback(leads_db_t *db);

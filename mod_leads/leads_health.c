@@ -39,6 +39,9 @@ int leads_health_handler(request_rec *r)
         return HTTP_METHOD_NOT_ALLOWED;
     }
     rv = leads_db_acquire(r, &db);
+    if (rv == APR_SUCCESS) {
+        rv = leads_db_ping(db);
+    }
     outdated = db && leads_db_found_outdated(db);
     leads_db_close(db);
     if (rv == APR_SUCCESS) {
