@@ -18,7 +18,7 @@ use MIME::Base64 qw(decode_base64);
 use JSON::PP ();
 use POSIX ();
 use Time::HiRes qw(sleep time);
-use LeadsTest qw(backends wait_for);
+use LeadsTest qw(backends wait_for scenario);
 use Receiver;
 
 my $JSON = JSON::PP->new->utf8->canonical;
@@ -38,14 +38,6 @@ sub lead {
 }
 
 sub receiver { Receiver->new(dir => $RDIR, @_) }
-
-sub scenario {
-    my ($name, $code) = @_;
-    subtest $name => sub {
-        my $ok = eval { $code->(); 1 };
-        fail("scenario died: $@") unless $ok;
-    };
-}
 
 sub add_endpoint {
     my ($site, $firm, $url) = @_;

@@ -19,7 +19,7 @@ use MIME::Base64 qw(decode_base64 encode_base64);
 use JSON::PP ();
 use POSIX ();
 use Time::HiRes qw(sleep time);
-use LeadsTest qw(backends uuid_re timestamp_re json_key_order wait_for);
+use LeadsTest qw(backends uuid_re timestamp_re json_key_order wait_for scenario);
 use Receiver;
 
 my $JSON = JSON::PP->new->utf8->canonical;
@@ -52,17 +52,6 @@ sub lead {
 }
 
 sub receiver { Receiver->new(dir => $RDIR, @_) }
-
-# A scenario is a subtest that survives a die (an unimplemented leadsctl
-# command, a site that does not come up): the failure is reported and the
-# next scenario runs.
-sub scenario {
-    my ($name, $code) = @_;
-    subtest $name => sub {
-        my $ok = eval { $code->(); 1 };
-        fail("scenario died: $@") unless $ok;
-    };
-}
 
 sub random_bytes {
     open my $fh, '<:raw', '/dev/urandom' or die "/dev/urandom: $!";

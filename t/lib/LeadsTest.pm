@@ -23,7 +23,7 @@ use Time::HiRes qw(sleep time);
 
 our @EXPORT_OK = qw(backends json_text json_key_order uuid_re timestamp_re
                     free_port run_cmd db_ctl wait_for in_children
-                    unavailable_ok schema_version);
+                    unavailable_ok schema_version scenario);
 
 our $ROOT = $ENV{LEADS_TEST_ROOT} || abs_path(dirname(__FILE__) . '/../..');
 our $APACHE = '/usr/sbin/apache2';
@@ -39,6 +39,17 @@ my %LIVE;                       # site objects whose httpd may be running
 if (Test::More->can('builder')) {
     my $tb = Test::More->builder;
     binmode $_, ':encoding(UTF-8)' for $tb->output, $tb->failure_output, $tb->todo_output;
+}
+
+# A scenario is a subtest that survives a die (an unimplemented leadsctl
+# command, a site that does not come up): the failure is reported and the
+# next scenario runs.
+sub scenario {
+    my ($name, $code) = @_;
+    Test::More::subtest($name => sub {
+        my $ok = eval { $code->(); 1 };
+        Test::More::fail("scenario died: $@") unless $ok;
+    });
 }
 
 # The schema version this build needs (LEADS_SCHEMA_VERSION): tests that
