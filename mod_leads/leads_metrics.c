@@ -145,6 +145,15 @@ void leads_metrics_webhooks(int delivered, int retried, int failed)
     apr_atomic_add64(&shared->wh_failed, (apr_uint64_t)failed);
 }
 
+void leads_metrics_spam(leads_spam_e reason)
+{
+    if (!shared) {
+        return;
+    }
+    apr_atomic_inc64(reason == LEADS_SPAM_HONEYPOT ? &shared->spam_honeypot
+                                                   : &shared->spam_captcha);
+}
+
 void leads_metrics_set_outbox(apr_uint64_t pending, double oldest_seconds,
                               apr_uint64_t endpoints_disabled,
                               apr_uint64_t held)

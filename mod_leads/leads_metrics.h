@@ -17,6 +17,12 @@ typedef enum {
     LEADS_METRIC_MODES
 } leads_metric_mode_e;
 
+/* Why a form submission was refused as spam (leads_spam_total's reason). */
+typedef enum {
+    LEADS_SPAM_HONEYPOT,                /* the honeypot field filled in */
+    LEADS_SPAM_CAPTCHA                  /* no captcha token, or one refused */
+} leads_spam_e;
+
 /* What one answered request adds. */
 typedef struct {
     leads_metric_mode_e mode;
@@ -32,6 +38,9 @@ int leads_metrics_post_config(apr_pool_t *pconf, server_rec *s);
 
 void leads_metrics_request(const leads_metric_request_t *m);
 void leads_metrics_webhooks(int delivered, int retried, int failed);
+/* A form submission refused as spam (not a verifier that could not be
+ * asked: that is a 503, counted with the requests). */
+void leads_metrics_spam(leads_spam_e reason);
 
 /* From the maintenance thread (database figures, at most every 10 s). */
 void leads_metrics_set_outbox(apr_uint64_t pending, double oldest_seconds,

@@ -12,6 +12,7 @@
 #include "leads_headers.h"
 #include "leads_ingest.h"
 #include "leads_key.h"
+#include "leads_metrics.h"
 #include "leads_origin.h"
 #include "leads_shm.h"
 #include "leads_text.h"
@@ -176,6 +177,7 @@ int leads_webform_honeypot(leads_ctx_t *ctx)
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, LEADSLOGNO(00101)
                   "form %s: honeypot field filled in, answered as a success "
                   "and nothing stored", ctx->source.id);
+    leads_metrics_spam(LEADS_SPAM_HONEYPOT);
     return leads_ingest_created(ctx, fake);
 }
 
@@ -193,6 +195,7 @@ int leads_webform_check_captcha(leads_ctx_t *ctx)
     }
     token = field_value(ctx, leads_captcha_token_field(provider));
     if (!*token) {
+        leads_metrics_spam(LEADS_SPAM_CAPTCHA);
         return leads_fail(ctx, LEADS_ERR_CAPTCHA_FAILED, NULL);
     }
     url = ctx->cfg->captcha_url[provider]
@@ -210,6 +213,7 @@ int leads_webform_check_captcha(leads_ctx_t *ctx)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, LEADSLOGNO(00103)
                       "form %s: captcha token refused by %s", ctx->source.id,
                       ctx->source.captcha);
+        leads_metrics_spam(LEADS_SPAM_CAPTCHA);
         return leads_fail(ctx, LEADS_ERR_CAPTCHA_FAILED, NULL);
     }
     rv = leads_db_reconnect(ctx->db);

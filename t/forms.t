@@ -3,7 +3,8 @@
 # out of the logs; the form's origins and CORS (preflight, Vary, none for
 # API and ingestion keys); urlencoded, multipart and JSON bodies through
 # the form's mapping; the 303 answers of a plain browser post; the
-# honeypot; the per-address rate limit; `leadsctl form …`.
+# honeypot and the captcha, each counted in leads_spam_total; the
+# per-address rate limit; `leadsctl form …`.
 use strict;
 use warnings;
 use utf8;
@@ -23,6 +24,7 @@ my $SITE_ORIGIN = 'https://www.firm.example';
 my $OTHER_ORIGIN = 'https://evil.example';
 my $REDIRECT = 'https://www.firm.example/thanks';
 my $ACCESS_FORMAT = '"%h \"%r\" q=%q %>s"';
+my @METRICS = ('<Location "/metrics">', '    SetHandler leads-metrics', '</Location>');
 
 sub add_form {
     my ($site, $firm, @opts) = @_;
@@ -76,6 +78,24 @@ sub multipart {
     return Encode::encode('UTF-8', "$body--$boundary--\r\n");
 }
 
+sub spam_total {
+    my ($metrics, $reason) = @_;
+    return $metrics->{"leads_spam_total{reason=\"$reason\"}"};
+}
+
+# leads_spam_total went up by exactly $want{honeypot} and $want{captcha}
+# since the scrape $before; returns this scrape.
+sub spam_counted_ok {
+    my ($site, $before, $what, %want) = @_;
+    my ($after) = $site->metrics('/metrics');
+    for my $reason (qw(honeypot captcha)) {
+        my $now = spam_total($after, $reason);
+        is(defined $now ? $now - (spam_total($before, $reason) // 0) : undef, $want{$reason},
+           "$what: leads_spam_total{reason=\"$reason\"} +$want{$reason}");
+    }
+    return $after;
+}
+
 my $PERSON = 'first_name=Ada&last_name=Lovelace&email=ada%40example.com';
 
 for my $backend (backends()) {
@@ -86,6 +106,7 @@ for my $backend (backends()) {
             'CustomLog logs/access.log formslog',
             'LogFormat "%{X-Test-Tag}i %>s %{leads-db-statements}n" statements',
             'CustomLog logs/statements.log statements',
+            @METRICS,
         ]);
         my $p = $site->provision;
         my $firm = $p->{firm};
@@ -218,6 +239,9 @@ for my $backend (backends()) {
         created_ok($r, 'a browser post to a form without --redirect: the JSON answer');
 
         # ---- honeypot ----
+        my ($spam) = $site->metrics('/metrics');
+        ok(defined spam_total($spam, 'honeypot') && defined spam_total($spam, 'captcha'),
+           'leads_spam_total is exported for both reasons');
         my $before = $site->sql1('SELECT count(*) FROM leads');
         my $outbox = $site->sql1('SELECT count(*) FROM webhook_deliveries');
         $r = post_form($site, "/api/leads?key=$key", {}, "$body&website=http%3A%2F%2Fspam.example");
@@ -231,6 +255,7 @@ for my $backend (backends()) {
         $r = post_form($site, "/api/leads?key=$key", {}, "$body&website=");
         created_ok($r, 'honeypot present but empty: a real lead');
         is($site->sql1('SELECT count(*) FROM leads'), $before + 1, 'stored');
+        $spam = spam_counted_ok($site, $spam, 'two filled honeypots, one empty', honeypot => 2, captcha => 0);
 
         # ---- database work: a form post costs no more than an ingestion
         # create; a honeypot hit and a refused origin cost one read, the
@@ -262,6 +287,7 @@ for my $backend (backends()) {
            'ingestion creates: 201');
         is($max->('honeypot'), 1, 'a honeypot hit: the key\'s lookup only');
         is($max->('refused origin'), 1, 'a refused origin: the key\'s lookup only');
+        spam_counted_ok($site, $spam, 'four honeypot hits, no refused origin', honeypot => 4, captcha => 0);
 
         # ---- disable, enable, delete ----
         $site->ctl('form', 'disable', $f->{id});
@@ -287,6 +313,7 @@ for my $backend (backends()) {
             'LeadsCaptchaVerifyURL turnstile ' . $verifier->url('/ok'),
             'LeadsCaptchaVerifyURL hcaptcha ' . $verifier->url('/no'),
             'LeadsCaptchaVerifyURL recaptcha ' . $down->url('/siteverify'),
+            @METRICS,
         ]);
         my $p = $site->provision;
         my $secret = 'ts-secret-' . int(rand 1e9);
@@ -302,6 +329,7 @@ for my $backend (backends()) {
         my $list = $site->ctl('form', 'list', '--firm', $p->{firm});
         unlike($list, qr/\Q$secret\E/, 'form list never shows the captcha secret');
 
+        my ($spam) = $site->metrics('/metrics');
         my $before = $site->sql1('SELECT count(*) FROM leads');
         my $r = post_form($site, "/api/leads?key=$key{turnstile}", {}, $PERSON);
         error_ok($r, 422, 'captcha_failed', 'no token');
@@ -328,6 +356,8 @@ for my $backend (backends()) {
         like($r->{headers}{'retry-after'} // '', qr/^\d+$/, '503 with Retry-After');
         is($site->sql1('SELECT count(*) FROM leads'), $before + 1, 'only the accepted post stored a lead');
         like($site->error_log, qr/LEADS00102/, 'the unreachable verifier is logged');
+        spam_counted_ok($site, $spam, 'two posts without a token, two refused tokens, not the unreachable verifier',
+                        honeypot => 0, captcha => 4);
 
         # a slow verifier: the connection is back in the pool meanwhile
         $verifier->set_plan(paths => { '/ok' => { body => '{"success":true}', delay => 2 } });

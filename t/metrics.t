@@ -20,17 +20,7 @@ my $CONF = [ 'LeadsRateLimit 0', 'LeadsWebhookAllowPrivate On', 'LeadsWebhookPol
 sub lead { { first_name => 'Ada', last_name => 'Lovelace', email => 'ada@example.com', source => 'web', @_ } }
 
 # {"name{labels}" => value} of one scrape, and its text.
-sub scrape {
-    my ($site) = @_;
-    my $r = $site->request('GET', '/metrics');
-    my %v;
-    for (split /\n/, $r->{body}) {
-        next if /^#/ || !/\S/;
-        my ($k, $val) = /^(\S+(?:\{[^}]*\})?) (\S+)$/ or next;
-        $v{$k} = $val;
-    }
-    return (\%v, $r);
-}
+sub scrape { $_[0]->metrics('/metrics') }
 
 sub delta {
     my ($before, $after, $key) = @_;

@@ -687,6 +687,20 @@ sub request {
 
 sub post { my $self = shift; $self->request('POST', @_) }
 
+# $site->metrics($path): GET a `SetHandler leads-metrics` location and
+# return ({"name{labels}" => value} of its samples, the response).
+sub metrics {
+    my ($self, $path) = @_;
+    my $r = $self->request('GET', $path);
+    my %v;
+    for (split /\n/, $r->{body}) {
+        next if /^#/ || !/\S/;
+        my ($k, $val) = /^(\S+(?:\{[^}]*\})?) (\S+)$/ or next;
+        $v{$k} = $val;
+    }
+    return (\%v, $r);
+}
+
 # POST /api/leads with a key and a JSON body: the common case.
 sub create {
     my ($self, $key, $body, $headers) = @_;
