@@ -35,6 +35,7 @@
 #include "leads_metrics.h"
 #include "leads_outbox.h"
 #include "leads_shm.h"
+#include "leads_uuid.h"
 #include "leads_webhook.h"
 #include "mod_leads.h"
 
@@ -77,6 +78,8 @@ typedef struct {
     int queued;
     apr_time_t next_sweep;
     const char *owner;                  /* lease owner: host:pid:nonce */
+    apr_array_header_t *events;         /* from the ring, to load */
+    apr_pool_t *events_pool;            /* their ids */
     apr_uint32_t batches;               /* leased so far: token suffix */
     int delivered, retried, failed;     /* since the last stats update */
 } deliverer_t;
@@ -480,17 +483,75 @@ static void record_results(slice_db_t *sd)
     apr_array_clear(sd->results);
 }
 
-/* The ring's entries are wake-ups (event ids whose rows just committed):
- * any of them makes the outbox due now. */
-static int woken(void)
+/* A queued delivery of an endpoint with this many queued already is left
+ * to its lease and the sweep: one endpoint's fresh deliveries (a receiver
+ * that never answers) never fill the queue for the others. */
+static int endpoint_queue_cap(void)
 {
-    char id[LEADS_RING_ID_SIZE];
-    int any = 0;
+    int cap = LEASE_WAVES * dlv->cfg->wh_concurrency / 2;
+    int floor = ENDPOINT_LEASE_FACTOR * dlv->cfg->wh_endpoint_concurrency;
 
-    while (leads_shm_ring_pop(id) == APR_SUCCESS) {
-        any = 1;
+    return cap > floor ? cap : floor;
+}
+
+/* The events the creates handed over through the ring (their rows leased
+ * to this generation's deliverer already): loaded by one read and queued,
+ * up to `room`. The lease each create took ends LEADS_OUTBOX_LEASE after
+ * the event's time, which its UUIDv7 id carries. Events not loaded for
+ * want of a database wait here for the next try (as many as the ring
+ * holds); deliveries beyond their endpoint's share of the queue go back
+ * to the sweep, which is fair between endpoints. */
+static void take_fresh(slice_db_t *sd, int room)
+{
+    const char *owner = leads_shm_fresh_owner();
+    apr_array_header_t *items, *over;
+    char id[LEADS_RING_ID_SIZE];
+    apr_pool_t *bp;
+    leads_db_t *db;
+    int i, cap, keep = dlv->cfg->wh_queue_size;
+
+    if (!owner) {
+        return;
     }
-    return any;
+    while (dlv->events->nelts < room && dlv->events->nelts < keep
+           && leads_shm_ring_pop(id) == APR_SUCCESS) {
+        APR_ARRAY_PUSH(dlv->events, const char *) =
+            apr_pstrdup(dlv->events_pool, id);
+    }
+    if (dlv->events->nelts == 0 || !(db = slice_db(sd))) {
+        return;
+    }
+    apr_pool_create(&bp, dlv->pool);
+    if (leads_outbox_fresh(db, bp, dlv->events, owner, &items)
+        != APR_SUCCESS) {
+        apr_pool_destroy(bp);
+        return;                         /* the next slice tries again */
+    }
+    apr_array_clear(dlv->events);
+    apr_pool_clear(dlv->events_pool);
+    cap = endpoint_queue_cap();
+    over = apr_array_make(bp, 4, sizeof(const char *));
+    for (i = 0; i < items->nelts; i++) {
+        leads_outbox_item_t *it = &APR_ARRAY_IDX(items, i,
+                                                 leads_outbox_item_t);
+        apr_time_t created;
+
+        if (!it->id || !it->event_id || !it->endpoint_id) {
+            continue;                   /* the lease runs out: the sweep */
+        }
+        if (!leads_uuid_v7_time(it->event_id, &created)
+            || endpoint_count(dlv->queue, it->endpoint_id) >= cap) {
+            APR_ARRAY_PUSH(over, const char *) = it->id;
+            continue;
+        }
+        queue_add(it, owner,
+                  created + LEADS_OUTBOX_LEASE(dlv->cfg->wh_timeout));
+    }
+    if (over->nelts > 0
+        && leads_outbox_unlease(db, bp, over, owner) == APR_SUCCESS) {
+        dlv->next_sweep = apr_time_now();
+    }
+    apr_pool_destroy(bp);
 }
 
 /* New work from the outbox: due rows, and rows whose lease expired (a
@@ -513,9 +574,7 @@ static void start_more(slice_db_t *sd, apr_time_t now)
     leads_db_t *db;
     int free_slots, batch, i;
 
-    if (woken()) {
-        dlv->next_sweep = now;
-    }
+    take_fresh(sd, LEASE_WAVES * max - dlv->in_flight - dlv->queued);
     start_queued(now);
     free_slots = max - dlv->in_flight;
     batch = LEASE_WAVES * max - dlv->in_flight - dlv->queued;
@@ -602,6 +661,8 @@ static void deliverer_start(server_rec *s)
     dlv->s = s;
     dlv->cfg = ap_get_module_config(s->module_config, &leads_module);
     dlv->multi = curl_multi_init();
+    apr_pool_create(&dlv->events_pool, pool);
+    dlv->events = apr_array_make(pool, 64, sizeof(const char *));
     curl_multi_setopt(dlv->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
                       (long)dlv->cfg->wh_concurrency);
     if (apr_gethostname(host, sizeof(host), pool) != APR_SUCCESS) {
@@ -640,7 +701,11 @@ static void deliverer_stop(void)
     curl_multi_cleanup(dlv->multi);
     apr_pool_create(&p, dlv->pool);
     if (leads_db_open(p, dlv->s, &db) == APR_SUCCESS) {
-        if (leads_outbox_release(db, dlv->owner) != APR_SUCCESS) {
+        const char *fresh = leads_shm_fresh_owner();
+
+        if (leads_outbox_release(db, apr_pstrcat(p, dlv->owner, ":", NULL))
+            != APR_SUCCESS
+            || (fresh && leads_outbox_release(db, fresh) != APR_SUCCESS)) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, dlv->s,
                          LEADSLOGNO(00065) "stopping: leased webhook "
                          "deliveries not released; they are sent when "

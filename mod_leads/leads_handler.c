@@ -28,6 +28,7 @@
 #include "leads_profile.h"
 #include "leads_redact.h"
 #include "leads_request.h"
+#include "leads_outbox.h"
 #include "leads_respond.h"
 #include "leads_shm.h"
 #include "leads_db.h"
@@ -415,6 +416,8 @@ static int create_lead(leads_ctx_t *ctx)
     }
 
     rv = plan_event(ctx, &n);
+    n.lease_owner = leads_shm_ring_room() ? leads_shm_fresh_owner() : NULL;
+    n.lease_until = now + LEADS_OUTBOX_LEASE(ctx->cfg->wh_timeout);
     if (rv == APR_SUCCESS) {
         rv = leads_store_create_lead(ctx->db, &n);
     }
@@ -434,8 +437,9 @@ static int create_lead(leads_ctx_t *ctx)
     if (rv != APR_SUCCESS) {
         return leads_fail_db(ctx, rv);
     }
-    if (n.deliveries > 0) {
-        /* after commit: the ring only wakes the deliverer; rows are truth */
+    if (n.deliveries > 0 && n.lease_owner) {
+        /* after commit: the deliverer sends the rows leased to it without
+         * leasing them again; the rows are the truth */
         leads_shm_ring_push(r->server, n.event_id);
     }
     ctx->created = 1;

@@ -2,8 +2,10 @@
  * before they are sent, so hosts sharing one database never send the same
  * delivery at once; an expired lease (a crashed host) frees it again.
  *
- * A batch costs the same statements whatever its size: one UPDATE leases
- * it under a token of its own, one SELECT loads it by that token (pgsql:
+ * A fresh delivery comes leased already: the create wrote it so, and the
+ * deliverer loads it by its event id (DELIVERIES_FRESH, one read a batch).
+ * A swept batch costs the same statements whatever its size: one UPDATE
+ * leases it under a token of its own, one SELECT loads it by that token (pgsql:
  * one statement does both, UPDATE ... RETURNING), and its
  * outcomes travel as one JSON parameter that the database unpacks
  * (jsonb_to_recordset, JSON_TABLE, json_each) into one INSERT of the
@@ -73,14 +75,35 @@ static apr_status_t lease_by_ids(leads_db_t *db, lease_baton_t *b,
     return leads_db_query(db, LEADS_SQL_DELIVERY_LEASE, 5, args, nrows);
 }
 
+/* DELIVERY_LEASED's columns, row by row, into leads_outbox_item_t. */
+static void read_items(leads_db_t *db, apr_pool_t *p, apr_dbd_results_t *res,
+                       apr_array_header_t *items)
+{
+    apr_dbd_row_t *row;
+    int n = 0;
+
+    while ((row = leads_db_row(db, res, &n)) != NULL) {
+        leads_outbox_item_t *it = apr_array_push(items);
+        const char *attempts = leads_db_column(db, p, row, 3);
+
+        it->id = leads_db_column(db, p, row, 0);
+        it->event_id = leads_db_column(db, p, row, 1);
+        it->body = leads_db_column(db, p, row, 2);
+        it->attempts = attempts ? atoi(attempts) : 0;
+        it->url = leads_db_column(db, p, row, 4);
+        it->secret = leads_db_column(db, p, row, 5);
+        it->endpoint_id = leads_db_column(db, p, row, 6);
+        it->previous_secret = leads_db_column(db, p, row, 7);
+    }
+}
+
 static apr_status_t lease_work(leads_db_t *db, void *baton)
 {
     lease_baton_t *b = baton;
     const leads_dialect_t *d = leads_db_dialect(db);
     apr_dbd_results_t *res;
-    apr_dbd_row_t *row;
     apr_status_t rv;
-    int nrows = 0, n = 0;
+    int nrows = 0;
 
     b->items = apr_array_make(b->p, 16, sizeof(leads_outbox_item_t));
     if (!d->sql[LEADS_SQL_DELIVERY_LEASED]) {
@@ -100,19 +123,7 @@ static apr_status_t lease_work(leads_db_t *db, void *baton)
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    while ((row = leads_db_row(db, res, &n)) != NULL) {
-        leads_outbox_item_t *it = apr_array_push(b->items);
-        const char *attempts = leads_db_column(db, b->p, row, 3);
-
-        it->id = leads_db_column(db, b->p, row, 0);
-        it->event_id = leads_db_column(db, b->p, row, 1);
-        it->body = leads_db_column(db, b->p, row, 2);
-        it->attempts = attempts ? atoi(attempts) : 0;
-        it->url = leads_db_column(db, b->p, row, 4);
-        it->secret = leads_db_column(db, b->p, row, 5);
-        it->endpoint_id = leads_db_column(db, b->p, row, 6);
-        it->previous_secret = leads_db_column(db, b->p, row, 7);
-    }
+    read_items(db, b->p, res, b->items);
     return APR_SUCCESS;
 }
 
@@ -138,6 +149,86 @@ apr_status_t leads_outbox_lease(leads_db_t *db, apr_pool_t *p,
     return rv;
 }
 
+typedef struct {
+    apr_pool_t *p;
+    const char *args[2];                /* event ids (JSON), owner */
+    apr_array_header_t *items;
+} fresh_baton_t;
+
+static apr_status_t fresh_work(leads_db_t *db, void *baton)
+{
+    fresh_baton_t *b = baton;
+    apr_dbd_results_t *res;
+    apr_status_t rv;
+
+    apr_array_clear(b->items);
+    rv = leads_db_select(db, LEADS_SQL_DELIVERIES_FRESH, 2, b->args, &res);
+    if (rv == APR_SUCCESS) {
+        read_items(db, b->p, res, b->items);
+    }
+    return rv;
+}
+
+/* A set of ids as one JSON array parameter, in `p`; NULL without memory. */
+static const char *json_ids(apr_pool_t *p, const apr_array_header_t *ids)
+{
+    json_t *arr = json_array();
+    const char *text = NULL;
+    char *dumped = NULL;
+    int i;
+
+    for (i = 0; arr && i < ids->nelts; i++) {
+        json_array_append_new(arr, json_string(APR_ARRAY_IDX(ids, i,
+                                                             const char *)));
+    }
+    if (arr && (dumped = json_dumps(arr, JSON_COMPACT)) != NULL) {
+        text = apr_pstrdup(p, dumped);
+    }
+    free(dumped);
+    json_decref(arr);
+    return text;
+}
+
+static apr_status_t unlease_work(leads_db_t *db, void *baton)
+{
+    const char **args = baton;
+    int nrows;
+
+    return leads_db_query(db, LEADS_SQL_DELIVERIES_UNLEASE, 2, args, &nrows);
+}
+
+apr_status_t leads_outbox_unlease(leads_db_t *db, apr_pool_t *p,
+                                  const apr_array_header_t *ids,
+                                  const char *owner)
+{
+    const char *args[2];
+
+    if (ids->nelts == 0) {
+        return APR_SUCCESS;
+    }
+    if (!(args[0] = json_ids(p, ids))) {
+        return APR_ENOMEM;
+    }
+    args[1] = owner;
+    return leads_db_run(db, unlease_work, args);
+}
+
+apr_status_t leads_outbox_fresh(leads_db_t *db, apr_pool_t *p,
+                                const apr_array_header_t *events,
+                                const char *owner,
+                                apr_array_header_t **items)
+{
+    fresh_baton_t b;
+
+    b.p = p;
+    b.items = apr_array_make(p, events->nelts, sizeof(leads_outbox_item_t));
+    *items = b.items;
+    if (!(b.args[0] = json_ids(p, events))) {
+        return APR_ENOMEM;
+    }
+    b.args[1] = owner;
+    return leads_db_run(db, fresh_work, &b);
+}
 static void set_text(json_t *o, const char *key, const char *v)
 {
     json_t *s;
@@ -176,7 +267,11 @@ static json_t *result_json(leads_db_t *db, apr_pool_t *p,
     set_text(o, "next_at", leads_db_time(db, res->next_attempt));
     set_text(o, "now_at", now);
     if (strcmp(res->status, "delivered") == 0) {
-        set_text(o, "delivered_at", now);
+        /* the attempt's end: with last_duration_ms, when it started */
+        set_text(o, "delivered_at",
+                 leads_db_time(db, res->started
+                                   + apr_time_from_msec(
+                                       apr_time_as_msec(res->duration))));
     }
     return o;
 }
@@ -207,8 +302,22 @@ static const char *results_json(leads_db_t *db,
     return text;
 }
 
+static int any_failed(const apr_array_header_t *results)
+{
+    int i;
+
+    for (i = 0; i < results->nelts; i++) {
+        if (APR_ARRAY_IDX(results, i, leads_outbox_result_t).error) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Attempt rows and delivery updates together: the log never disagrees
- * with the deliveries' own counters. */
+ * with the deliveries' own counters. A batch of successes writes no
+ * attempt row (SPEC §7.1, Cost): one statement, where the dialect has no
+ * one-statement finish too. */
 static apr_status_t finish_work(leads_db_t *db, void *baton)
 {
     const apr_array_header_t *results = baton;
@@ -219,7 +328,8 @@ static apr_status_t finish_work(leads_db_t *db, void *baton)
     if (!json) {
         return APR_ENOMEM;
     }
-    if (!leads_db_dialect(db)->sql[LEADS_SQL_ATTEMPTS_RECORD]) {
+    if (!leads_db_dialect(db)->sql[LEADS_SQL_ATTEMPTS_RECORD]
+        || !any_failed(results)) {
         return leads_db_query(db, LEADS_SQL_DELIVERIES_FINISH, 1, &json,
                               &nrows);
     }
@@ -265,12 +375,8 @@ static apr_status_t failing_work(leads_db_t *db, void *baton)
 apr_status_t leads_outbox_mark_failing(leads_db_t *db,
                                        const apr_array_header_t *results)
 {
-    int i;
-
-    for (i = 0; i < results->nelts; i++) {
-        if (APR_ARRAY_IDX(results, i, leads_outbox_result_t).error) {
-            return leads_db_run(db, failing_work, (void *)results);
-        }
+    if (any_failed(results)) {
+        return leads_db_run(db, failing_work, (void *)results);
     }
     return APR_SUCCESS;
 }
@@ -365,9 +471,9 @@ static apr_status_t release_work(leads_db_t *db, void *baton)
                           &nrows);
 }
 
-apr_status_t leads_outbox_release(leads_db_t *db, const char *owner)
+apr_status_t leads_outbox_release(leads_db_t *db, const char *prefix)
 {
-    const char *pattern = apr_pstrcat(leads_db_pool(db), owner, ":%", NULL);
+    const char *pattern = apr_pstrcat(leads_db_pool(db), prefix, "%", NULL);
 
     return leads_db_run(db, release_work, (void *)pattern);
 }

@@ -9,6 +9,10 @@
 
 #include "leads_db.h"
 
+/* How long a lease lasts: a wait in the deliverer's queue of up to one
+ * timeout and some slack, then the attempt itself. */
+#define LEADS_OUTBOX_LEASE(timeout) (2 * (timeout) + apr_time_from_sec(15))
+
 /* What one attempt sends. */
 typedef struct {
     const char *id;                     /* the delivery */
@@ -46,12 +50,23 @@ typedef struct {
     apr_time_t next_attempt;            /* when status is pending */
 } leads_outbox_result_t;
 
-/* Record the attempts (leads_outbox_result_t) and move their deliveries
- * on, releasing the leases, in one transaction. A delivery whose lease
- * was lost meanwhile keeps its attempt row but is not moved on. */
-/* Give up every lease of this deliverer (tokens "owner:N") on deliveries
+/* Load the fresh deliveries of `events` (event ids, const char *) that
+ * the creates leased to `owner` (leads_shm_fresh_owner()): one read, no
+ * lease to take. `items` as leads_outbox_lease() gives them. */
+apr_status_t leads_outbox_fresh(leads_db_t *db, apr_pool_t *p,
+                                const apr_array_header_t *events,
+                                const char *owner,
+                                apr_array_header_t **items);
+
+/* Give up `owner`'s leases of `ids` (delivery ids, const char *), so the
+ * sweep takes them at its next pass. */
+apr_status_t leads_outbox_unlease(leads_db_t *db, apr_pool_t *p,
+                                  const apr_array_header_t *ids,
+                                  const char *owner);
+
+/* Give up every lease whose owner starts with `prefix` on deliveries
  * still pending: queued, or in flight and abandoned. */
-apr_status_t leads_outbox_release(leads_db_t *db, const char *owner);
+apr_status_t leads_outbox_release(leads_db_t *db, const char *prefix);
 
 /* What the metrics and mod_status show of the outbox. */
 typedef struct {
@@ -86,6 +101,10 @@ apr_status_t leads_outbox_disable_failing(leads_db_t *db, apr_pool_t *p,
 apr_status_t leads_outbox_expire(leads_db_t *db, apr_time_t cutoff,
                                  int *deleted);
 
+/* Record the outcomes (leads_outbox_result_t) and move their deliveries
+ * on, releasing the leases, in one transaction: a success on its delivery
+ * row, a failed attempt in an attempt row as well. A delivery whose lease
+ * was lost meanwhile is not moved on. */
 apr_status_t leads_outbox_finish(leads_db_t *db,
                                  const apr_array_header_t *results);
 

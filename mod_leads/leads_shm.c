@@ -2,11 +2,13 @@
  * generation behind a global mutex; mod_auth_digest keeps its client list
  * the same way. Layout: wh_stats | rate-limit slots | ring. */
 #include <string.h>
+#include <unistd.h>
 
 #include "httpd.h"
 #include "apr_shm.h"
 #include "apr_global_mutex.h"
 #include "apr_strings.h"
+#include "apr_network_io.h"
 #include "http_config.h"
 #include "http_log.h"
 #include "util_mutex.h"
@@ -23,6 +25,9 @@ static apr_global_mutex_t *shm_mutex;
 static leads_wh_stats_t *wh_stats;
 static leads_rl_slot_t *rl_slots;
 static leads_ring_t *ring;
+/* This generation's owner of fresh leases: set in the parent before any
+ * fork, so its children and its deliverer agree on it. */
+static const char *fresh_owner;
 
 int leads_shm_pre_config(apr_pool_t *pconf)
 {
@@ -46,6 +51,23 @@ static apr_status_t shm_cleanup(void *unused)
 static apr_size_t aligned(apr_size_t n)
 {
     return APR_ALIGN_DEFAULT(n);
+}
+
+/* host:pid:nonce of the parent, and ":f": unique to this generation of
+ * this httpd among all hosts sharing the database; the deliverer gives its
+ * fresh leases up as "host:pid:nonce:%" (leads_outbox_release). */
+static const char *new_fresh_owner(apr_pool_t *p)
+{
+    char host[APRMAXHOSTLEN + 1];
+    unsigned char nonce[4] = { 0, 0, 0, 0 };
+
+    if (apr_gethostname(host, sizeof(host), p) != APR_SUCCESS) {
+        apr_cpystrn(host, "localhost", sizeof(host));
+    }
+    apr_generate_random_bytes(nonce, sizeof(nonce));
+    return apr_psprintf(p, "%.60s:%" APR_PID_T_FMT ":%02x%02x%02x%02x:f",
+                        host, getpid(), nonce[0], nonce[1], nonce[2],
+                        nonce[3]);
 }
 
 int leads_shm_post_config(apr_pool_t *pconf, server_rec *s)
@@ -72,6 +94,7 @@ int leads_shm_post_config(apr_pool_t *pconf, server_rec *s)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     apr_pool_cleanup_register(pconf, NULL, shm_cleanup, apr_pool_cleanup_null);
+    fresh_owner = new_fresh_owner(pconf);
     base = apr_shm_baseaddr_get(shm);
     memset(base, 0, stats_size + rl_size);
     wh_stats = (leads_wh_stats_t *)base;
@@ -158,12 +181,30 @@ int leads_shm_rate_check(request_rec *r, const char *key_id, int limit,
     return retry_after;
 }
 
+const char *leads_shm_fresh_owner(void)
+{
+    return shm ? fresh_owner : NULL;
+}
+
+int leads_shm_ring_room(void)
+{
+    int room;
+
+    if (!shm || !lock()) {
+        return 0;
+    }
+    room = leads_ring_depth(ring) < leads_ring_capacity(ring);
+    unlock();
+    return room;
+}
+
 void leads_shm_ring_push(server_rec *s, const char *event_id)
 {
     apr_status_t rv;
 
     if (!lock()) {
-        return;                         /* the sweep finds the row */
+        return;                         /* the lease runs out, the sweep
+                                           finds the row */
     }
     rv = leads_ring_push(ring, event_id);
     unlock();

@@ -38,11 +38,20 @@ int leads_shm_rate_hit(request_rec *r, const char *key_id, int limit,
 int leads_shm_rate_check(request_rec *r, const char *key_id, int limit,
                          apr_interval_time_t window);
 
-/* Wake the deliverer for an event whose outbox rows just committed. A full
- * ring drops only the wake-up: the outbox sweep finds the rows. */
+/* The owner creates lease their fresh deliveries to: this generation's
+ * deliverer. NULL without shared memory. */
+const char *leads_shm_fresh_owner(void);
+
+/* Non-zero when the ring has room for one more event. Without room a
+ * create writes its deliveries unleased, for the sweep. */
+int leads_shm_ring_room(void);
+
+/* Hand the deliverer an event whose outbox rows just committed, leased
+ * to leads_shm_fresh_owner(). A ring filled meanwhile drops it: the lease
+ * runs out and the outbox sweep finds the rows. */
 void leads_shm_ring_push(server_rec *s, const char *event_id);
 
-/* Next wake-up for the deliverer; APR_EAGAIN when the ring is empty. */
+/* The next event for the deliverer; APR_EAGAIN when the ring is empty. */
 apr_status_t leads_shm_ring_pop(char id[LEADS_RING_ID_SIZE]);
 
 /* Add to the deliverer's counters and set its in-flight and queued

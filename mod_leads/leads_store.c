@@ -258,7 +258,7 @@ apr_status_t leads_store_idem_purge(leads_db_t *db, apr_time_t now,
  * on the row lock until this transaction ends, and finds the record. */
 #define CLAIM_ARGS  9
 #define LEAD_ARGS   14
-#define OUTBOX_ARGS 11
+#define OUTBOX_ARGS 13
 
 static void claim_args(leads_db_t *db, const leads_new_lead_t *n,
                        const char **args)
@@ -328,7 +328,8 @@ static apr_status_t lead_insert(leads_db_t *db, const leads_new_lead_t *n)
     return rv;
 }
 
-/* The lead.created rows for every subscribed endpoint, in one statement. */
+/* The lead.created rows for every subscribed endpoint, in one statement,
+ * leased to this httpd's deliverer when the ring takes their event. */
 static void outbox_args(leads_db_t *db, const leads_new_lead_t *n,
                         const char **args)
 {
@@ -339,11 +340,13 @@ static void outbox_args(leads_db_t *db, const leads_new_lead_t *n,
     args[1] = event;
     args[2] = n->event_body;
     args[3] = args[4] = args[5] = when;
-    args[6] = n->firm_id;
-    args[7] = event;
-    args[8] = "lead.created,%";
-    args[9] = "%,lead.created";
-    args[10] = "%,lead.created,%";
+    args[6] = n->lease_owner ? n->lease_owner : "";
+    args[7] = n->lease_owner ? leads_db_time(db, n->lease_until) : "";
+    args[8] = n->firm_id;
+    args[9] = event;
+    args[10] = "lead.created,%";
+    args[11] = "%,lead.created";
+    args[12] = "%,lead.created,%";
 }
 
 static apr_status_t outbox_insert(leads_db_t *db, leads_new_lead_t *n)

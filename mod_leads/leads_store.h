@@ -69,6 +69,9 @@ typedef struct {
     const leads_idem_t *idem;           /* stored with the lead, or NULL */
     const char *event_id;               /* its lead.created event */
     const char *event_body;
+    const char *lease_owner;            /* fresh deliveries leased to, or
+                                           NULL: written unleased */
+    apr_time_t lease_until;
     int deliveries;                     /* out: outbox rows written */
     int unsure;                         /* out: a write's answer was lost */
 } leads_new_lead_t;

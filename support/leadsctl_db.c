@@ -45,6 +45,19 @@ static const char *const sqlite3_session[] = {
  * lead's id at all (LIKE first, inside CASE so the order is kept): a body
  * that is not JSON cannot fail the statement, and the rest are not
  * parsed. */
+/* One delivery's attempts (its id is the parameter, twice): the failed
+ * ones have rows of their own; a success is recorded on the delivery row
+ * (schema 7, SPEC §7.1), or, before that, as a row too. */
+#define ATTEMPT_ROWS(table) \
+    "SELECT attempt, started_at, http_status, error, duration_ms, outcome" \
+    " FROM " table " WHERE delivery_id = %s"
+#define SUCCESS_ROW \
+    " last_http_status, NULL, last_duration_ms, 'success'" \
+    " FROM webhook_deliveries d WHERE id = %s AND status = 'delivered'" \
+    " AND last_duration_ms IS NOT NULL AND NOT EXISTS (SELECT 1" \
+    " FROM webhook_attempts a WHERE a.delivery_id = d.id" \
+    " AND a.outcome = 'success')"
+
 static const leadsctl_dialect_t dialects[] = {
     {
         "pgsql", pgsql_session, 1,
@@ -75,7 +88,10 @@ static const leadsctl_dialect_t dialects[] = {
         " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
         "SELECT attempt, to_char(started_at AT TIME ZONE 'UTC',"
         " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), http_status, error,"
-        " duration_ms, outcome FROM webhook_attempts"
+        " duration_ms, outcome FROM (" ATTEMPT_ROWS("webhook_attempts")
+        " UNION ALL SELECT attempts, delivered_at - last_duration_ms"
+        " * interval '1 millisecond'," SUCCESS_ROW ") x"
+        " ORDER BY attempt, started_at"
     },
     {
         "mysql", mysql_session, 0,
@@ -107,7 +123,10 @@ static const leadsctl_dialect_t dialects[] = {
         " '%%Y-%%m-%%dT%%H:%%i:%%s.%%f'), 23), 'Z')",
         "SELECT attempt, CONCAT(LEFT(DATE_FORMAT(started_at,"
         " '%%Y-%%m-%%dT%%H:%%i:%%s.%%f'), 23), 'Z'), http_status, error,"
-        " duration_ms, outcome FROM webhook_attempts"
+        " duration_ms, outcome FROM (" ATTEMPT_ROWS("webhook_attempts")
+        " UNION ALL SELECT attempts, DATE_SUB(delivered_at, INTERVAL"
+        " last_duration_ms * 1000 MICROSECOND)," SUCCESS_ROW ") x"
+        " ORDER BY attempt, started_at"
     },
     {
         "sqlite3", sqlite3_session, 1,
@@ -131,7 +150,10 @@ static const leadsctl_dialect_t dialects[] = {
         " WHERE status = 'pending'",
         "failing_since",
         "SELECT attempt, started_at, http_status, error, duration_ms, outcome"
-        " FROM webhook_attempts"
+        " FROM (" ATTEMPT_ROWS("webhook_attempts") " UNION ALL SELECT attempts,"
+        " strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', julianday(delivered_at)"
+        " - last_duration_ms / 86400000.0)," SUCCESS_ROW ") x"
+        " ORDER BY attempt, started_at"
     },
     { NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL,
       NULL }

@@ -44,10 +44,12 @@ typedef struct {
                                          * deliveries, ISO with Z, or NULL */
     const char *iso_failing_since;      /* webhook_endpoints.failing_since
                                          * as ISO with Z */
-    const char *attempt_select;         /* SELECT attempt, started_at (ISO
-                                         * with Z), http_status, error,
-                                         * duration_ms, outcome
-                                         * FROM webhook_attempts */
+    const char *attempt_select;         /* delivery id, twice -> attempt,
+                                         * started_at (ISO with Z),
+                                         * http_status, error, duration_ms,
+                                         * outcome, oldest first: its
+                                         * attempt rows and the success its
+                                         * delivery row records */
 } leadsctl_dialect_t;
 
 typedef struct {

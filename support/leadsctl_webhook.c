@@ -543,10 +543,7 @@ int leadsctl_webhook_attempts(leadsctl_cmd_t *cmd)
                                    &id))) {
         return rc;
     }
-    if (leadsctl_db_select(cmd->db, &rows,
-                           apr_pstrcat(cmd->pool, cmd->db->sql->attempt_select,
-                                       " WHERE delivery_id = %s"
-                                       " ORDER BY attempt, started_at", NULL),
+    if (leadsctl_db_select(cmd->db, &rows, cmd->db->sql->attempt_select, id,
                            id, NULL)) {
         return leadsctl_db_fail(cmd, "reading");
     }

@@ -356,11 +356,15 @@ for my $backend (backends()) {
         $site->ctl('webhook', 'disable', $held->{id});
         insert_backlog($site, $p->{firm}, $held->{id}, 1);
         $site->sql("UPDATE webhook_deliveries SET updated_at = created_at");
+        # a failed attempt first: only failures have attempt rows (SPEC §7.1, Cost)
+        $rcv->set_plan(statuses => [ 500 ]);
         created_id($site->create($p->{key}, lead()));
-        is($rcv->wait_count(1, timeout => $WAIT), 1, 'delivered');
+        is($rcv->wait_count(2, timeout => $WAIT), 2, 'delivered at the second attempt');
+        ok(wait_for($WAIT, sub { my ($r) = delivery_rows($site, $ep->{id}); $r && $r->[2] eq 'delivered' }),
+           'recorded as delivered');
         my ($d) = delivery_rows($site, $ep->{id});
-        ok($site->sql1("SELECT COUNT(*) FROM webhook_attempts WHERE delivery_id = '$d->[0]'") > 0,
-           'with its attempt');
+        is($site->sql1("SELECT COUNT(*) FROM webhook_attempts WHERE delivery_id = '$d->[0]'"), 1,
+           'with its failed attempt');
         ok(wait_for(3 * $WAIT, sub { !delivery_rows($site, $ep->{id}) }), 'deleted once older than the retention');
         is($site->sql1("SELECT COUNT(*) FROM webhook_attempts WHERE delivery_id = '$d->[0]'"), 0,
            'its attempts too');

@@ -180,12 +180,19 @@ sub deliveries {
                    . "FROM webhook_deliveries WHERE $where ORDER BY created_at, id");
 }
 
-# [attempt, http_status (0 for none)] of one delivery, in attempt order.
+# [attempt, http_status (0 for none)] of one delivery, in attempt order, as
+# `leadsctl webhook attempts` shows them: failed attempts have rows of their
+# own, a success is recorded on the delivery row (SPEC §7.1, Cost).
 sub attempts_of {
     my ($site, $delivery) = @_;
-    return map { [ 0 + $_->[0], 0 + $_->[1] ] }
-        $site->sql('SELECT attempt, COALESCE(http_status, 0) FROM webhook_attempts '
-                   . "WHERE delivery_id = '$delivery' ORDER BY attempt");
+    return map { [ 0 + $_->{attempt}, 0 + ($_->{http_status} // 0) ] }
+        @{ $site->ctl_json('webhook', 'attempts', $delivery) };
+}
+
+# Rows in webhook_attempts of one delivery: failed attempts only.
+sub attempt_rows_of {
+    my ($site, $delivery) = @_;
+    return 0 + $site->sql1("SELECT COUNT(*) FROM webhook_attempts WHERE delivery_id = '$delivery'");
 }
 
 sub state_diag {
@@ -458,6 +465,7 @@ for my $backend (backends()) {
             is($d->{attempts}, 1, 'attempts 1');
             is($d->{http}, 200, 'last_http_status 200');
             is_deeply([ attempts_of($A, $d->{id}) ], [ [ 1, 200 ] ], 'webhook_attempts: one attempt, HTTP 200');
+            is(attempt_rows_of($A, $d->{id}), 0, 'a first-try success writes no attempt row: the delivery row records it');
             like($A->sql1("SELECT delivered_at FROM webhook_deliveries WHERE id = '$d->{id}'") // '', qr/\d/,
                  'delivered_at set');
 
@@ -589,7 +597,8 @@ for my $backend (backends()) {
             is(scalar(grep { $_->{body} eq $req[0]{body} } @req), 3, 'the same body every time');
             is_deeply(event_of($req[0])->{data}, $r->{json}, 'data is the 201 lead');
             my @att = attempts_of($A, $d->{id});
-            is_deeply([ map { $_->[1] } @att ], [ 500, 500, 200 ], 'webhook_attempts: 3 rows, HTTP 500, 500, 200');
+            is_deeply([ map { $_->[1] } @att ], [ 500, 500, 200 ], 'webhook attempts: HTTP 500, 500, 200');
+            is(attempt_rows_of($A, $d->{id}), 2, 'attempt rows for the two failures only');
             my @n = map { $_->[0] } @att;
             ok(@n == 3 && $n[0] < $n[1] && $n[1] < $n[2], "attempt numbers increase (@n)");
         };
@@ -604,7 +613,7 @@ for my $backend (backends()) {
             wait_status_ok($A, $where, 1, 'delivered', 'redirect');
             my ($d) = deliveries($A, $where);
             is($d->{attempts}, 2, 'attempts 2 (302, then 200)');
-            is_deeply([ map { $_->[1] } attempts_of($A, $d->{id}) ], [ 302, 200 ], 'webhook_attempts: 302, 200');
+            is_deeply([ map { $_->[1] } attempts_of($A, $d->{id}) ], [ 302, 200 ], 'webhook attempts: 302, 200');
             is($rcv->count(path => '/redirected'), 0, 'the Location was never requested');
             is($rcv->count(path => '/moved'), 2, 'two requests to the endpoint');
         };

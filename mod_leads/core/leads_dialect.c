@@ -15,15 +15,18 @@
     "leads_outbox_stats", "leads_deliveries_release", \
     "leads_delivery_candidates", "leads_endpoints_failing", "leads_endpoints_recovered", \
     "leads_endpoints_overdue", "leads_endpoint_disable", \
-    "leads_deliveries_expire" }
+    "leads_deliveries_expire", "leads_deliveries_fresh", \
+    "leads_deliveries_unlease" }
 
 #define LEAD_COLUMNS \
     "(id, firm_id, first_name, last_name, email, phone, source, stage_id," \
     " assignee_id, data, created_at, last_activity_at, source_id, external_id)"
 
+/* A fresh delivery is written already leased to the creating httpd's
+ * deliverer (lease_owner, lease_until; both empty when it is not). */
 #define DELIVERY_COLUMNS \
     "(id, event_id, event_type, endpoint_id, firm_id, body, status, attempts," \
-    " next_attempt_at, created_at, updated_at)"
+    " next_attempt_at, created_at, updated_at, lease_owner, lease_until)"
 
 /* Endpoints subscribed to an event: "*" or a comma list naming it. The
  * outbox rows are written from them in the create's own transaction, in
@@ -36,6 +39,16 @@
  * erase` may have removed it (and its lead) while it was being sent. */
 #define ATTEMPT_DELIVERY_EXISTS(id) \
     " WHERE EXISTS (SELECT 1 FROM webhook_deliveries x WHERE x.id = " id ")"
+
+/* Fresh deliveries the deliverer will not queue (their endpoint has its
+ * share queued already) go back to the sweep at once, not when their
+ * lease runs out. */
+#define UNLEASE_WHERE(join, d) \
+    " " join " " d "lease_owner = %s AND " d "status = 'pending'"
+
+/* Only a failed attempt gets a row of its own: a success is recorded on
+ * its delivery (delivered_at, last_http_status, last_duration_ms). */
+#define ATTEMPT_FAILED(outcome) " AND " outcome " = 'error'"
 
 #define ATTEMPT_COLUMNS \
     "(id, delivery_id, attempt, started_at, duration_ms, http_status, error," \
@@ -76,6 +89,15 @@
     " FROM webhook_deliveries d JOIN webhook_endpoints e" \
     " ON e.id = d.endpoint_id WHERE d.lease_owner = %s"
 
+/* The fresh deliveries of the events the ring named, by the event index:
+ * the deliverer's only statement before it sends them. Parameters: the
+ * event ids as the dialect's set of a JSON array, then the owner. */
+#define DELIVERIES_FRESH(now, events, enabled) \
+    "SELECT " LEASED_COLUMNS("d.", now) \
+    " FROM webhook_deliveries d JOIN webhook_endpoints e" \
+    " ON e.id = d.endpoint_id WHERE d.event_id IN (" events ")" \
+    " AND d.lease_owner = %s AND d.status = 'pending' AND " enabled
+
 /* Finished deliveries older than the retention, 500 a statement. */
 #define EXPIRE_LIMIT " LIMIT 500"
 
@@ -92,7 +114,8 @@
     " " d "status = " r "status, " d "attempts = " d "attempts + 1, " \
     d "next_attempt_at = " r "next_at, " d "last_http_status = " r "http, " \
     d "last_error = " r "error, " d "updated_at = " r "now_at, " \
-    d "delivered_at = " r "delivered_at, " d "lease_owner = NULL, " \
+    d "delivered_at = " r "delivered_at, " d "last_duration_ms = " r "ms, " \
+    d "lease_owner = NULL, " \
     d "lease_until = NULL"
 
 #define IDEM_COLUMNS \
@@ -130,7 +153,8 @@
     " WHERE key_hash = %s", \
     "SELECT id FROM leads WHERE source_id = %s AND external_id = %s", \
     "INSERT INTO webhook_deliveries " DELIVERY_COLUMNS \
-    " SELECT " NEW_UUID ", %s, %s, id, firm_id, %s, 'pending', 0, %s, %s, %s" \
+    " SELECT " NEW_UUID ", %s, %s, id, firm_id, %s, 'pending', 0, %s, %s, %s," \
+    " NULLIF(%s, ''), NULLIF(%s, '')" \
     " FROM webhook_endpoints WHERE firm_id = %s AND enabled = 1" SUBSCRIBED
 
 /* pgsql's writes of a create, each usable alone or as a step of the
@@ -149,7 +173,8 @@
     "INSERT INTO webhook_deliveries " DELIVERY_COLUMNS \
     " SELECT gen_random_uuid(), CAST(%s AS uuid), %s, id, firm_id, %s," \
     " 'pending', 0, CAST(%s AS timestamptz), CAST(%s AS timestamptz)," \
-    " CAST(%s AS timestamptz) FROM webhook_endpoints" \
+    " CAST(%s AS timestamptz), NULLIF(%s, '')," \
+    " CAST(NULLIF(%s, '') AS timestamptz) FROM webhook_endpoints" \
     " WHERE firm_id = CAST(%s AS uuid) AND enabled" SUBSCRIBED
 
 /* A whole API-mode create as one statement, its own transaction: one
@@ -214,7 +239,8 @@ static const leads_dialect_t dialect_pgsql = {
         " now_at timestamptz, delivered_at timestamptz)),"
         " a AS (INSERT INTO webhook_attempts " ATTEMPT_COLUMNS
         " SELECT attempt_id, id, attempt, started, ms, http, error, outcome"
-        " FROM r" ATTEMPT_DELIVERY_EXISTS("r.id") ")"
+        " FROM r" ATTEMPT_DELIVERY_EXISTS("r.id")
+        ATTEMPT_FAILED("r.outcome") ")"
         " UPDATE webhook_deliveries d SET" FINISH_SET("", "r.")
         " FROM r WHERE d.id = r.id AND d.lease_owner = r.token",
         "WITH claim AS (" PG_IDEM_CLAIM " RETURNING 1), "
@@ -245,7 +271,14 @@ static const leads_dialect_t dialect_pgsql = {
         " AND failing_since <= CAST(%s AS timestamptz)",
         "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM"
         " webhook_deliveries WHERE status <> 'pending'"
-        " AND updated_at < CAST(%s AS timestamptz)" EXPIRE_LIMIT ")"
+        " AND updated_at < CAST(%s AS timestamptz)" EXPIRE_LIMIT ")",
+        DELIVERIES_FRESH("now()", "SELECT CAST(value AS uuid) FROM"
+                         " jsonb_array_elements_text(CAST(%s AS jsonb))",
+                         "e.enabled"),
+        "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL"
+        " WHERE id IN (SELECT CAST(value AS uuid) FROM"
+        " jsonb_array_elements_text(CAST(%s AS jsonb)))"
+        UNLEASE_WHERE("AND", "")
     },
     LEADS_LABELS,
     { 0 }, { 0 }, NULL, NULL           /* no conflict retries, no cluster */
@@ -288,13 +321,14 @@ static const leads_dialect_t dialect_mysql = {
         " attempt INT PATH '$.attempt', started VARCHAR(32) PATH '$.started',"
         " ms INT PATH '$.ms', http INT PATH '$.http',"
         " error TEXT PATH '$.error', outcome VARCHAR(16) PATH '$.outcome'))"
-        " AS r" ATTEMPT_DELIVERY_EXISTS("r.id"),
+        " AS r" ATTEMPT_DELIVERY_EXISTS("r.id") ATTEMPT_FAILED("r.outcome"),
         "UPDATE webhook_deliveries d JOIN JSON_TABLE(%s, '$[*]' COLUMNS("
         "id CHAR(36) PATH '$.id', token VARCHAR(100) PATH '$.token',"
         " status VARCHAR(16) PATH '$.status',"
         " next_at VARCHAR(32) PATH '$.next_at', http INT PATH '$.http',"
         " error TEXT PATH '$.error', now_at VARCHAR(32) PATH '$.now_at',"
-        " delivered_at VARCHAR(32) PATH '$.delivered_at')) AS r"
+        " delivered_at VARCHAR(32) PATH '$.delivered_at', ms INT PATH '$.ms'))"
+        " AS r"
         " ON d.id = r.id AND d.lease_owner = r.token SET" FINISH_SET("d.", "r."),
         NULL, NULL,                     /* no one-statement create */
         LEAD_EXISTS_PLAIN,
@@ -320,7 +354,13 @@ static const leads_dialect_t dialect_mysql = {
         "UPDATE webhook_endpoints SET enabled = 0 WHERE id = %s"
         " AND enabled = 1 AND failing_since <= %s",
         "DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed')"
-        " AND updated_at < %s" EXPIRE_LIMIT
+        " AND updated_at < %s" EXPIRE_LIMIT,
+        DELIVERIES_FRESH("UTC_TIMESTAMP(3)", "SELECT j.id FROM JSON_TABLE(%s,"
+                         " '$[*]' COLUMNS(id CHAR(36) PATH '$')) AS j",
+                         "e.enabled = 1"),
+        "UPDATE webhook_deliveries d JOIN JSON_TABLE(%s, '$[*]' COLUMNS("
+        "id CHAR(36) PATH '$')) AS j ON d.id = j.id SET d.lease_owner = NULL,"
+        " d.lease_until = NULL" UNLEASE_WHERE("WHERE", "d.")
     },
     LEADS_LABELS,
     /* ER_LOCK_DEADLOCK (also a Galera certification failure, at any
@@ -385,11 +425,13 @@ static const leads_dialect_t dialect_sqlite3 = {
         " SELECT " JSON_FIELDS("attempt_id", "id", "attempt", "started")
         ", " JSON_FIELDS("ms", "http", "error", "outcome")
         " FROM json_each(%s)"
-        ATTEMPT_DELIVERY_EXISTS("json_extract(value, '$.id')"),
+        ATTEMPT_DELIVERY_EXISTS("json_extract(value, '$.id')")
+        ATTEMPT_FAILED("json_extract(value, '$.outcome')"),
         "UPDATE webhook_deliveries SET" FINISH_SET("", "r.") " FROM (SELECT "
         JSON_FIELDS("id", "token", "status", "next_at") ", "
-        JSON_FIELDS("http", "error", "now_at", "delivered_at")
-        " FROM json_each(%s)) AS r WHERE webhook_deliveries.id = r.id"
+        JSON_FIELDS("http", "error", "now_at", "delivered_at") ", "
+        JSON_FIELD("ms") " FROM json_each(%s)) AS r"
+        " WHERE webhook_deliveries.id = r.id"
         " AND webhook_deliveries.lease_owner = r.token",
         NULL, NULL,                     /* no one-statement create */
         LEAD_EXISTS_PLAIN,
@@ -413,7 +455,12 @@ static const leads_dialect_t dialect_sqlite3 = {
         " AND enabled = 1 AND failing_since <= %s",
         "DELETE FROM webhook_deliveries WHERE rowid IN (SELECT rowid FROM"
         " webhook_deliveries WHERE status <> 'pending' AND updated_at < %s"
-        EXPIRE_LIMIT ")"
+        EXPIRE_LIMIT ")",
+        DELIVERIES_FRESH("strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now')",
+                         "SELECT value FROM json_each(%s)", "e.enabled = 1"),
+        "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL"
+        " WHERE id IN (SELECT value FROM json_each(%s))"
+        UNLEASE_WHERE("AND", "")
     },
     LEADS_LABELS,
     { 0 }, { 0 }, NULL, NULL           /* no conflict retries, no cluster */

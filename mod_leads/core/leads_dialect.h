@@ -69,6 +69,12 @@ typedef enum {
     LEADS_SQL_DELIVERIES_EXPIRE,/* cutoff -> up to 500 delivered or failed
                                    deliveries last changed before it
                                    deleted, their attempts with them (nrows) */
+    LEADS_SQL_DELIVERIES_FRESH, /* event ids (JSON array), lease owner ->
+                                   DELIVERY_LEASED's columns of the pending
+                                   deliveries of those events the creates
+                                   leased to that owner (enabled endpoints) */
+    LEADS_SQL_DELIVERIES_UNLEASE,/* delivery ids (JSON array), owner ->
+                                   their leases given up, for the sweep */
     LEADS_SQL_COUNT
 } leads_sql_e;
 

@@ -75,3 +75,32 @@ int leads_uuid_parse(apr_pool_t *p, const char *in, const char **canonical)
     *canonical = lower;
     return 1;
 }
+
+/* The first 12 hex digits (8-4) are the milliseconds; the 13th, after
+ * the second dash, is the version. */
+int leads_uuid_v7_time(const char *uuid, apr_time_t *t)
+{
+    apr_uint64_t ms = 0;
+    int i;
+
+    for (i = 0; i < 13; i++) {
+        char c = uuid[i];
+
+        if (i == 8) {
+            if (c != '-') {
+                return 0;
+            }
+            continue;
+        }
+        if (!apr_isxdigit(c)) {
+            return 0;
+        }
+        ms = (ms << 4) | (apr_uint64_t)(apr_isdigit(c) ? c - '0'
+                                        : apr_tolower(c) - 'a' + 10);
+    }
+    if (uuid[13] != '-' || uuid[14] != '7') {
+        return 0;
+    }
+    *t = apr_time_from_msec(ms);
+    return 1;
+}

@@ -11,6 +11,10 @@
  * apr_generate_random_bytes(). */
 apr_status_t leads_uuid_v7(apr_pool_t *p, apr_time_t now, const char **out);
 
+/* Non-zero when `uuid` is a version 7 UUID as leads_uuid_v7() writes it;
+ * sets *t to its time (milliseconds). */
+int leads_uuid_v7_time(const char *uuid, apr_time_t *t);
+
 /* Non-zero when `in` is a UUID in 8-4-4-4-12 hex form (any case); sets
  * *canonical to its lowercase copy. */
 int leads_uuid_parse(apr_pool_t *p, const char *in, const char **canonical);

@@ -74,9 +74,12 @@ my @plan = $have{CREATE_CLAIMED}
 # (DELIVERY_INSERT; the bench has one endpoint).
 sub outbox_step {
     # outbox_insert(): event id, type, body, next_attempt_at, created_at,
-    # updated_at, firm, then the event and three LIKE patterns naming it
+    # updated_at, [lease owner, lease until,] firm, then the event and three
+    # LIKE patterns naming it. The lease (schema 7 on): the module's owner
+    # is this httpd generation's; pgbench's rows are parked, their lease too
+    my @lease = ($have{DELIVERIES_FRESH} ? (var('lease_owner'), $parked) : ());
     return [ OUTBOX_INSERT => [ id(3), var('event_type'), var('event_body'),
-                                $parked, $now, $now, var('firm'),
+                                $parked, $now, $now, @lease, var('firm'),
                                 var('event_type'), var('ev_first'),
                                 var('ev_last'), var('ev_middle') ] ]
         if $have{OUTBOX_INSERT};

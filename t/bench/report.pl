@@ -81,7 +81,8 @@ if (open my $fh, '<', $script) {
 }
 
 my %DELIVERER = map { $_ => 1 }
-    qw(DELIVERY_LEASE DELIVERY_LEASED ATTEMPTS_RECORD DELIVERIES_FINISH);
+    qw(DELIVERY_LEASE DELIVERY_LEASED DELIVERY_CANDIDATES ATTEMPTS_RECORD
+       DELIVERIES_FINISH ENDPOINTS_FAILING DELIVERIES_FRESH);
 
 # Round trips of the request path per create, and of the deliverer per
 # delivery: each deliverer transaction (one per ATTEMPTS_RECORD, a batch of
@@ -192,12 +193,14 @@ print "mod_leads vs pgbench: POST /api/leads creates, $g->{duration} s per run,"
 my $hdr = sprintf "%-22s %5s %9s %8s %8s %7s %8s %8s %9s\n",
     '', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'p99/p50', 'non-2xx', 'rows +', 'RT/create';
 print $hdr, '-' x (length($hdr) - 1), "\n";
-my (%m, %p);
+my (%m, %p, %n);
 for my $c (@conns) {
     $m{$c} = mod_leads_row("mod_leads-$c");
     $p{$c} = pgbench_row("pgbench-$c");
     my $scraped = -e "$res/scraped-$c.env" ? mod_leads_row("scraped-$c") : undef;
-    for ([ 'mod_leads (wrk)', $m{$c} ], [ 'same, metrics 1/s', $scraped ],
+    $n{$c} = -e "$res/none-$c.env" ? mod_leads_row("none-$c") : undef;
+    for ([ 'no webhook endpoint', $n{$c} ], [ 'mod_leads (wrk)', $m{$c} ],
+         [ 'same, metrics 1/s', $scraped ],
          [ 'pgbench (same SQL)', $p{$c} ]) {
         my ($label, $r) = @$_;
         next unless $r;
@@ -212,12 +215,18 @@ for my $c (@conns) {
         printf "%-22s %5d %9s\n", 'ratio mod_leads/pgbench', $c,
             sprintf('%.3f', $m{$c}{rps} / $p{$c}{rps});
     }
+    if ($m{$c} && $n{$c} && $n{$c}{rps}) {
+        printf "%-22s %5d %9s\n", 'ratio endpoint/none', $c,
+            sprintf('%.3f', $m{$c}{rps} / $n{$c}{rps});
+    }
     if ($m{$c} && $scraped && $m{$c}{rps}) {
         printf "%-22s %5d %9s\n", 'ratio scraped/plain', $c,
             sprintf('%.3f', $scraped->{rps} / $m{$c}{rps});
     }
     print "\n";
 }
+print "no webhook endpoint: mod_leads for a second firm that has none (nothing to deliver);\n"
+    . "  mod_leads (wrk): the firm with one endpoint, every create delivered.\n";
 print "non-2xx: mod_leads = wrk's non-2xx/3xx count (+ socket errors, marked *);"
     . " pgbench = failed transactions + aborted clients.\n";
 print "same, metrics 1/s: mod_leads again with /leads-metrics scraped every second.\n";
@@ -258,6 +267,11 @@ for my $c (@conns) {
             . " receiver %.3f\n", $c, $r->{cpu_httpd} / $r->{rows},
             $r->{cpu_pg} / $r->{rows}, $r->{cpu_recv} / $r->{rows};
     }
+    my $z = $n{$c};
+    if ($z && $z->{rows}) {
+        printf "  no endpoint %2d: httpd %.3f, PostgreSQL %.3f\n", $c,
+            $z->{cpu_httpd} / $z->{rows}, $z->{cpu_pg} / $z->{rows};
+    }
     if ($q && $q->{rows}) {
         printf "  pgbench   %2d: PostgreSQL %.3f\n", $c, $q->{cpu_pg} / $q->{rows};
     }
@@ -284,11 +298,21 @@ print "\nwebhooks, latency = receive time at the receiver - the lead's data.crea
 for my $c (@conns) {
     my $r = $m{$c} or next;
     printf "  %2d conns: p50 %s ms, p99 %s ms over %d events; %.1f deliveries/s received"
-        . " vs %.1f creates/s; %d pending at the end, drained %.1f s later;"
+        . " vs %.1f creates/s; %d pending at the end (%.2f s of creates), drained %.1f s later;"
         . " deliverer %s RT/delivery, its thread %s us CPU/delivery\n",
         $c, fmt($r->{wp50}, '%d'), fmt($r->{wp99}, '%d'), $r->{wn}, $r->{wrate} // 0,
-        $r->{ok} / $r->{secs}, $r->{pending}, $r->{drain}, fmt($r->{rt_dlv}, '%.2f'),
+        $r->{ok} / $r->{secs}, $r->{pending}, $r->{pending} / ($r->{ok} / $r->{secs}),
+        $r->{drain}, fmt($r->{rt_dlv}, '%.2f'),
         fmt($r->{dlv_us}, '%d');
+}
+for my $c (@conns) {
+    my $r = $m{$c} or next;
+    my $calls = calls_of("$res/mod_leads-$c.pss");
+    my $dn = ($r->{wrate} // 0) * $r->{wall} / 1000;
+    next unless $dn;
+    printf "  %2d conns, deliverer statements per delivery (pg_stat_statements): %s\n", $c,
+        join(', ', map { sprintf '%s %.3f', $_, $calls->{$_} / $dn }
+                   grep { $calls->{$_} } sort keys %DELIVERER) || 'none';
 }
 if (my $e = env_of('probe')) {
     my ($p50, $p99, undef, $n) = webhooks_in($e->{t0}, $e->{t1});
@@ -309,12 +333,24 @@ for my $c (@conns) {
     my $ratio = $m{$c}{rps} / $p{$c}{rps};
     printf "  mod_leads >= 0.85 x pgbench at %d: %.3f  %s\n", $c, $ratio, verdict($ratio >= 0.85);
 }
+for my $c (@conns) {
+    next unless $m{$c} && $n{$c} && $n{$c}{rps};
+    my $ratio = $m{$c}{rps} / $n{$c}{rps};
+    printf "  endpoint >= 0.85 x no endpoint at %d: %.3f  %s\n", $c, $ratio, verdict($ratio >= 0.85);
+    my $r = $m{$c};
+    my $backlog = $r->{pending} / ($r->{ok} / $r->{secs});
+    printf "  backlog at the end at %d < 1 s of creates: %.2f s  %s\n", $c, $backlog,
+        verdict($backlog < 1);
+}
+my $sock = 0;
+$sock += $_->{errors} for grep { $_ } values(%m), values(%n);
+printf "  no socket errors (wrk connect/read/write/timeout): %d  %s\n", $sock, verdict($sock == 0);
 if (my $r = $m{16}) {
     printf "  p99 <= 3 x p50 at 16: %.2f / %.2f ms = %.1f  %s\n", $r->{p99}, $r->{p50},
         $r->{p99} / $r->{p50}, verdict($r->{p99} <= 3 * $r->{p50});
 }
 my $bad = 0;
-$bad += $_->{non2xx} + $_->{errors} for grep { $_ } values %m;
+$bad += $_->{non2xx} + $_->{errors} for grep { $_ } values(%m), values(%n);
 printf "  no non-2xx: %d  %s\n", $bad, verdict($bad == 0);
 printf "  RSS growth < 5 %% over %d creates: %+.2f %%  %s\n", $g->{creates_end} - $g->{creates_warm},
     $growth // 0, verdict(defined $growth && $growth < 5);

@@ -11,6 +11,8 @@
 #                pgbench)
 #   for C in 16 64:
 #     mod_leads  wrk + t/bench/create.lua, BENCH_DURATION s, C connections
+#     none       the same for a second firm with no webhook endpoint
+#                (nothing to deliver): the cost of delivering, side by side
 #     scraped    the same with /leads-metrics fetched every second
 #     pgbench    the statements of one create (t/bench/pgbench-script.pl,
 #                from the module's own statement table), C clients
@@ -152,6 +154,14 @@ STAGE=$("$CTL" stage add --firm "$FIRM" --key new --name New --position 0)
 MEMBER=$("$CTL" member add --firm "$FIRM" --name "Bench Attorney" \
     --email attorney@example.com)
 KEY=$("$CTL" key add --firm "$FIRM" --scopes leads:write --name bench)
+# a second firm like the first but with no webhook endpoint
+FIRM0=$("$CTL" firm add --name "Bench Firm Without Webhooks")
+"$CTL" stage add --firm "$FIRM0" --key new --name New --position 0 >/dev/null
+"$CTL" field add --firm "$FIRM0" --name caseType --type choice \
+    --choices Family,Criminal,Immigration >/dev/null
+MEMBER0=$("$CTL" member add --firm "$FIRM0" --name "Bench Attorney" \
+    --email attorney0@example.com)
+KEY0=$("$CTL" key add --firm "$FIRM0" --scopes leads:write --name bench)
 
 # --- the webhook receiver
 "$OUT/receiver" "$TMP/receiver.port" "$TMP/receiver.log" &
@@ -305,15 +315,17 @@ drain() {
 
 RUN_NO=0
 # wrk_run NAME CONNS SECONDS [nodrain]: without nodrain, wait for the
-# deliverer to catch up afterwards (so it does not compete with what follows)
+# deliverer to catch up afterwards (so it does not compete with what follows).
+# RUN_KEY/RUN_MEMBER: the firm's (default: the one with the endpoint).
 wrk_run() {
     local name=$1 c=$2 secs=$3 f=$RES/$1 before after t0 t1 pend cpu0 cpu1
+    local key=${RUN_KEY:-$KEY} member=${RUN_MEMBER:-$MEMBER}
     RUN_NO=$((RUN_NO + 1))
     before=$(leads_rows)
     pss_reset
     cpu0=$(cpu_ms)
     t0=$(now_ms)
-    BENCH_KEY=$KEY BENCH_MEMBER=$MEMBER BENCH_RUN="r$RUN_NO" \
+    BENCH_KEY=$key BENCH_MEMBER=$member BENCH_RUN="r$RUN_NO" \
         wrk -t "$WRK_THREADS" -c "$c" -d "${secs}s" --timeout 10s \
         -s t/bench/create.lua "$URL" > "$f.wrk" 2>&1 &
     LOAD_PID=$!
@@ -369,6 +381,7 @@ pgbench_run() {
         -D source=bench_pgbench -D stage="$STAGE" -D member="$MEMBER" \
         -D data='{"caseType": "Family"}' -D event_type=lead.created \
         -D endpoint="$ENDPOINT" -D event_body="$EVENT_BODY" \
+        -D lease_owner="bench-host:1:00000000:f" \
         -D ev_first='lead.created,%' -D ev_last='%,lead.created' \
         -D ev_middle='%,lead.created,%') \
         > "$f.pgbench" 2>&1 &
@@ -418,6 +431,8 @@ t1=$(now_ms)
 printf 't0=%s\nt1=%s\ndrain_ms=%s\n' "$t0" "$t1" "$(drain)" > "$RES/probe.env"
 
 for c in $CONNS; do
+    say "mod_leads, firm without a webhook endpoint: ${DURATION}s at $c connections"
+    RUN_KEY=$KEY0 RUN_MEMBER=$MEMBER0 wrk_run "none-$c" "$c" "$DURATION"
     say "mod_leads: ${DURATION}s at $c connections"
     wrk_run "mod_leads-$c" "$c" "$DURATION"
     # the same with the metrics scraped every second, side by side

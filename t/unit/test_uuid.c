@@ -72,6 +72,27 @@ static void test_parse(apr_pool_t *p)
     ok(!leads_uuid_parse(p, "", &c), "empty");
 }
 
+/* The deliverer reads a fresh delivery's lease from its event id. */
+static void test_v7_time(apr_pool_t *p)
+{
+    apr_time_t now = apr_time_from_msec(1796281330723LL), t = 0;
+    const char *id;
+
+    leads_uuid_v7(p, now, &id);
+    ok(leads_uuid_v7_time(id, &t), "a v7 id gives its time");
+    is_int(t, now, "the time it was made for, to the millisecond");
+    ok(leads_uuid_v7_time("01A23AB5-EC23-75C1-9B0D-7C1750408956", &t),
+       "upper case reads too");
+    is_int(apr_time_as_msec(t), 0x01a23ab5ec23LL, "48 bits of milliseconds");
+    ok(!leads_uuid_v7_time("01a23ab5-ec23-45c1-9b0d-7c1750408956", &t),
+       "a version 4 id has no time");
+    ok(!leads_uuid_v7_time("01a23ab5ec23-75c1-9b0d-7c1750408956", &t),
+       "a misplaced dash is refused");
+    ok(!leads_uuid_v7_time("01a23ab5-ec2", &t), "a short id is refused");
+    ok(!leads_uuid_v7_time("0x a23ab5-ec23-75c1-9b0d-7c1750408956", &t),
+       "a non-hex digit is refused");
+}
+
 int main(void)
 {
     apr_pool_t *p;
@@ -80,6 +101,7 @@ int main(void)
     apr_pool_create(&p, NULL);
     test_v7(p);
     test_parse(p);
+    test_v7_time(p);
     apr_pool_destroy(p);
     apr_terminate();
     return tap_done();
