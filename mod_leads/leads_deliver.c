@@ -48,6 +48,7 @@ APLOG_USE_MODULE(leads);
 #define RESPONSE_CAP        (1024 * 1024)
 #define LEASE_WAVES         4
 #define ENDPOINT_LEASE_FACTOR 4         /* x LeadsWebhookEndpointConcurrency */
+#define FRESH_GATHER        apr_time_from_msec(10)
 
 /* One leased delivery: queued, then an attempt on its way. */
 typedef struct transfer_t transfer_t;
@@ -80,6 +81,7 @@ typedef struct {
     const char *owner;                  /* lease owner: host:pid:nonce */
     apr_array_header_t *events;         /* from the ring, to load */
     apr_pool_t *events_pool;            /* their ids */
+    apr_time_t events_since;            /* when the first was taken */
     apr_uint32_t batches;               /* leased so far: token suffix */
     int delivered, retried, failed;     /* since the last stats update */
 } deliverer_t;
@@ -515,10 +517,20 @@ static void take_fresh(slice_db_t *sd, int room)
     }
     while (dlv->events->nelts < room && dlv->events->nelts < keep
            && leads_shm_ring_pop(id) == APR_SUCCESS) {
+        if (dlv->events->nelts == 0) {
+            dlv->events_since = apr_time_now();
+        }
         APR_ARRAY_PUSH(dlv->events, const char *) =
             apr_pstrdup(dlv->events_pool, id);
     }
-    if (dlv->events->nelts == 0 || !(db = slice_db(sd))) {
+    /* one read for many events: at once when idle (latency), else once a
+     * wave's worth is waiting or the first has waited FRESH_GATHER */
+    if (dlv->events->nelts == 0
+        || (dlv->in_flight > 0
+            && dlv->events->nelts < dlv->cfg->wh_concurrency
+            && dlv->events->nelts < room
+            && apr_time_now() - dlv->events_since < FRESH_GATHER)
+        || !(db = slice_db(sd))) {
         return;
     }
     apr_pool_create(&bp, dlv->pool);

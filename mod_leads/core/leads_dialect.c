@@ -43,8 +43,7 @@
 /* Fresh deliveries the deliverer will not queue (their endpoint has its
  * share queued already) go back to the sweep at once, not when their
  * lease runs out. */
-#define UNLEASE_WHERE(join, d) \
-    " " join " " d "lease_owner = %s AND " d "status = 'pending'"
+#define UNLEASE_WHERE(join, d) " " join " " d "lease_owner = %s"
 
 /* Only a failed attempt gets a row of its own: a success is recorded on
  * its delivery (delivered_at, last_http_status, last_duration_ms). */
@@ -91,12 +90,16 @@
 
 /* The fresh deliveries of the events the ring named, by the event index:
  * the deliverer's only statement before it sends them. Parameters: the
- * event ids as the dialect's set of a JSON array, then the owner. */
-#define DELIVERIES_FRESH(now, events, enabled) \
-    "SELECT " LEASED_COLUMNS("d.", now) \
-    " FROM webhook_deliveries d JOIN webhook_endpoints e" \
-    " ON e.id = d.endpoint_id WHERE d.event_id IN (" events ")" \
-    " AND d.lease_owner = %s AND d.status = 'pending' AND " enabled
+ * event ids (a JSON array: `events` its rows, `event_v` an id), then the
+ * owner. The ids drive the join, one index lookup each, whatever the
+ * planner believes of a queue table whose statistics are always behind
+ * (left to choose, PostgreSQL scanned the backlog). Only a pending
+ * delivery holds a lease: the finish clears it. */
+#define DELIVERIES_FRESH(now, events, join, event_v, enabled) \
+    "SELECT " LEASED_COLUMNS("d.", now) " FROM " events " " join \
+    " webhook_deliveries d ON d.event_id = " event_v \
+    " JOIN webhook_endpoints e ON e.id = d.endpoint_id" \
+    " WHERE d.lease_owner = %s AND " enabled
 
 /* Finished deliveries older than the retention, 500 a statement. */
 #define EXPIRE_LIMIT " LIMIT 500"
@@ -272,9 +275,12 @@ static const leads_dialect_t dialect_pgsql = {
         "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM"
         " webhook_deliveries WHERE status <> 'pending'"
         " AND updated_at < CAST(%s AS timestamptz)" EXPIRE_LIMIT ")",
-        DELIVERIES_FRESH("now()", "SELECT CAST(value AS uuid) FROM"
-                         " jsonb_array_elements_text(CAST(%s AS jsonb))",
-                         "e.enabled"),
+        /* DELIVERIES_FRESH, each id looked up by itself (LATERAL) */
+        "SELECT " LEASED_COLUMNS("d.", "now()") " FROM"
+        " jsonb_array_elements_text(CAST(%s AS jsonb)) AS j(v)"
+        " CROSS JOIN LATERAL (SELECT * FROM webhook_deliveries x"
+        " WHERE x.event_id = CAST(j.v AS uuid) AND x.lease_owner = %s) d"
+        " JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE e.enabled",
         "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL"
         " WHERE id IN (SELECT CAST(value AS uuid) FROM"
         " jsonb_array_elements_text(CAST(%s AS jsonb)))"
@@ -355,9 +361,9 @@ static const leads_dialect_t dialect_mysql = {
         " AND enabled = 1 AND failing_since <= %s",
         "DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed')"
         " AND updated_at < %s" EXPIRE_LIMIT,
-        DELIVERIES_FRESH("UTC_TIMESTAMP(3)", "SELECT j.id FROM JSON_TABLE(%s,"
-                         " '$[*]' COLUMNS(id CHAR(36) PATH '$')) AS j",
-                         "e.enabled = 1"),
+        DELIVERIES_FRESH("UTC_TIMESTAMP(3)", "JSON_TABLE(%s, '$[*]' COLUMNS("
+                         "v CHAR(36) PATH '$')) AS j", "STRAIGHT_JOIN",
+                         "j.v", "e.enabled = 1"),
         "UPDATE webhook_deliveries d JOIN JSON_TABLE(%s, '$[*]' COLUMNS("
         "id CHAR(36) PATH '$')) AS j ON d.id = j.id SET d.lease_owner = NULL,"
         " d.lease_until = NULL" UNLEASE_WHERE("WHERE", "d.")
@@ -457,7 +463,8 @@ static const leads_dialect_t dialect_sqlite3 = {
         " webhook_deliveries WHERE status <> 'pending' AND updated_at < %s"
         EXPIRE_LIMIT ")",
         DELIVERIES_FRESH("strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now')",
-                         "SELECT value FROM json_each(%s)", "e.enabled = 1"),
+                         "json_each(%s) AS j", "CROSS JOIN", "j.value",
+                         "e.enabled = 1"),
         "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL"
         " WHERE id IN (SELECT value FROM json_each(%s))"
         UNLEASE_WHERE("AND", "")

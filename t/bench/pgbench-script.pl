@@ -75,9 +75,11 @@ my @plan = $have{CREATE_CLAIMED}
 sub outbox_step {
     # outbox_insert(): event id, type, body, next_attempt_at, created_at,
     # updated_at, [lease owner, lease until,] firm, then the event and three
-    # LIKE patterns naming it. The lease (schema 7 on): the module's owner
-    # is this httpd generation's; pgbench's rows are parked, their lease too
-    my @lease = ($have{DELIVERIES_FRESH} ? (var('lease_owner'), $parked) : ());
+    # LIKE patterns naming it. The lease (schema 7 on): the module's rows
+    # are leased to its deliverer; pgbench's are parked by next_attempt_at
+    # and unleased ('', as the module binds when the ring is full): a
+    # parked lease would count against the endpoint's share in the sweep
+    my @lease = ($have{DELIVERIES_FRESH} ? ($empty, $empty) : ());
     return [ OUTBOX_INSERT => [ id(3), var('event_type'), var('event_body'),
                                 $parked, $now, $now, @lease, var('firm'),
                                 var('event_type'), var('ev_first'),

@@ -311,7 +311,7 @@ for my $c (@conns) {
     my $dn = ($r->{wrate} // 0) * $r->{wall} / 1000;
     next unless $dn;
     printf "  %2d conns, deliverer statements per delivery (pg_stat_statements): %s\n", $c,
-        join(', ', map { sprintf '%s %.3f', $_, $calls->{$_} / $dn }
+        join(', ', map { sprintf '%s %.4f', $_, $calls->{$_} / $dn }
                    grep { $calls->{$_} } sort keys %DELIVERER) || 'none';
 }
 if (my $e = env_of('probe')) {
