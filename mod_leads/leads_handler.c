@@ -437,10 +437,18 @@ static int create_lead(leads_ctx_t *ctx)
     if (rv != APR_SUCCESS) {
         return leads_fail_db(ctx, rv);
     }
-    if (n.deliveries > 0 && n.lease_owner) {
+    if (n.deliveries > 0 && n.lease_owner
+        && leads_shm_ring_push(r->server, n.event_id) != APR_SUCCESS
+        && leads_store_unlease_event(ctx->db, n.event_id, n.lease_owner)
+           != APR_SUCCESS) {
         /* after commit: the deliverer sends the rows leased to it without
-         * leasing them again; the rows are the truth */
-        leads_shm_ring_push(r->server, n.event_id);
+         * leasing them again. When the ring filled since the check, the
+         * leases are given up for the sweep; failing that too, the rows
+         * wait out their lease: the rows are the truth */
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, LEADSLOGNO(00126)
+                      "webhook ring full and leases of event %s not given "
+                      "up: its deliveries wait out their lease",
+                      n.event_id);
     }
     ctx->created = 1;
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, LEADSLOGNO(00042)

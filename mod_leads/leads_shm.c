@@ -198,21 +198,21 @@ int leads_shm_ring_room(void)
     return room;
 }
 
-void leads_shm_ring_push(server_rec *s, const char *event_id)
+apr_status_t leads_shm_ring_push(server_rec *s, const char *event_id)
 {
     apr_status_t rv;
 
     if (!lock()) {
-        return;                         /* the lease runs out, the sweep
-                                           finds the row */
+        return APR_EGENERAL;
     }
     rv = leads_ring_push(ring, event_id);
     unlock();
     if (rv == APR_ENOSPC) {
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, LEADSLOGNO(00007)
-                     "webhook ring full: event %s waits for the sweep",
+                     "webhook ring full: event %s is left to the sweep",
                      event_id);
     }
+    return rv;
 }
 
 apr_status_t leads_shm_ring_pop(char id[LEADS_RING_ID_SIZE])

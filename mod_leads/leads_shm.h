@@ -47,9 +47,10 @@ const char *leads_shm_fresh_owner(void);
 int leads_shm_ring_room(void);
 
 /* Hand the deliverer an event whose outbox rows just committed, leased
- * to leads_shm_fresh_owner(). A ring filled meanwhile drops it: the lease
- * runs out and the outbox sweep finds the rows. */
-void leads_shm_ring_push(server_rec *s, const char *event_id);
+ * to leads_shm_fresh_owner(). Not APR_SUCCESS when the ring filled
+ * meanwhile (or the lock failed): the caller gives the leases up
+ * (leads_store_unlease_event()) so the sweep sends the rows. */
+apr_status_t leads_shm_ring_push(server_rec *s, const char *event_id);
 
 /* The next event for the deliverer; APR_EAGAIN when the ring is empty. */
 apr_status_t leads_shm_ring_pop(char id[LEADS_RING_ID_SIZE]);

@@ -358,6 +358,22 @@ static apr_status_t outbox_insert(leads_db_t *db, leads_new_lead_t *n)
                           &n->deliveries);
 }
 
+static apr_status_t unlease_work(leads_db_t *db, void *baton)
+{
+    const char **args = baton;
+    int nrows;
+
+    return leads_db_query(db, LEADS_SQL_EVENT_UNLEASE, 2, args, &nrows);
+}
+
+apr_status_t leads_store_unlease_event(leads_db_t *db, const char *event_id,
+                                       const char *owner)
+{
+    const char *args[2] = { event_id, owner };
+
+    return leads_db_run(db, unlease_work, args);
+}
+
 /* The dialect's one-statement create, where it has one: the same writes
  * as below in one round trip. Not with an external id: a duplicate would
  * have to undo the claim, which takes a transaction of several steps. */

@@ -76,6 +76,11 @@ typedef struct {
     int unsure;                         /* out: a write's answer was lost */
 } leads_new_lead_t;
 
+/* Give up the leases of the deliveries of `event_id` held by `owner`: the
+ * ring could not take the event after all. */
+apr_status_t leads_store_unlease_event(leads_db_t *db, const char *event_id,
+                                       const char *owner);
+
 /* Insert the lead, its Idempotency-Key record and one outbox row per
  * subscribed endpoint in one transaction. LEADS_DB_CONFLICT: another
  * request holds the key (this one waited for it to finish: look the record

@@ -16,7 +16,7 @@
     "leads_delivery_candidates", "leads_endpoints_failing", "leads_endpoints_recovered", \
     "leads_endpoints_overdue", "leads_endpoint_disable", \
     "leads_deliveries_expire", "leads_deliveries_fresh", \
-    "leads_deliveries_unlease" }
+    "leads_deliveries_unlease", "leads_event_unlease" }
 
 #define LEAD_COLUMNS \
     "(id, firm_id, first_name, last_name, email, phone, source, stage_id," \
@@ -44,6 +44,12 @@
  * share queued already) go back to the sweep at once, not when their
  * lease runs out. */
 #define UNLEASE_WHERE(join, d) " " join " " d "lease_owner = %s"
+
+/* A create's deliveries, leased to a deliverer the ring could not tell
+ * after all (it filled between the check and the push): for the sweep. */
+#define EVENT_UNLEASE \
+    "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL" \
+    " WHERE event_id = %s" UNLEASE_WHERE("AND", "")
 
 /* Only a failed attempt gets a row of its own: a success is recorded on
  * its delivery (delivered_at, last_http_status, last_duration_ms). */
@@ -284,7 +290,9 @@ static const leads_dialect_t dialect_pgsql = {
         "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL"
         " WHERE id IN (SELECT CAST(value AS uuid) FROM"
         " jsonb_array_elements_text(CAST(%s AS jsonb)))"
-        UNLEASE_WHERE("AND", "")
+        UNLEASE_WHERE("AND", ""),
+        "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL"
+        " WHERE event_id = CAST(%s AS uuid)" UNLEASE_WHERE("AND", "")
     },
     LEADS_LABELS,
     { 0 }, { 0 }, NULL, NULL           /* no conflict retries, no cluster */
@@ -366,7 +374,8 @@ static const leads_dialect_t dialect_mysql = {
                          "j.v", "e.enabled = 1"),
         "UPDATE webhook_deliveries d JOIN JSON_TABLE(%s, '$[*]' COLUMNS("
         "id CHAR(36) PATH '$')) AS j ON d.id = j.id SET d.lease_owner = NULL,"
-        " d.lease_until = NULL" UNLEASE_WHERE("WHERE", "d.")
+        " d.lease_until = NULL" UNLEASE_WHERE("WHERE", "d."),
+        EVENT_UNLEASE
     },
     LEADS_LABELS,
     /* ER_LOCK_DEADLOCK (also a Galera certification failure, at any
@@ -467,7 +476,8 @@ static const leads_dialect_t dialect_sqlite3 = {
                          "e.enabled = 1"),
         "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL"
         " WHERE id IN (SELECT value FROM json_each(%s))"
-        UNLEASE_WHERE("AND", "")
+        UNLEASE_WHERE("AND", ""),
+        EVENT_UNLEASE
     },
     LEADS_LABELS,
     { 0 }, { 0 }, NULL, NULL           /* no conflict retries, no cluster */

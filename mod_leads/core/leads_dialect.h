@@ -75,6 +75,8 @@ typedef enum {
                                    leased to that owner (enabled endpoints) */
     LEADS_SQL_DELIVERIES_UNLEASE,/* delivery ids (JSON array), owner ->
                                    their leases given up, for the sweep */
+    LEADS_SQL_EVENT_UNLEASE,    /* event id, owner -> its deliveries' leases
+                                   given up (the ring filled meanwhile) */
     LEADS_SQL_COUNT
 } leads_sql_e;
 
