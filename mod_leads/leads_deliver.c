@@ -656,8 +656,6 @@ static void deliverer_slice(apr_pool_t *pool)
 static void deliverer_start(server_rec *s)
 {
     apr_pool_t *pool;
-    char host[APRMAXHOSTLEN + 1];
-    unsigned char nonce[4];
 
 #ifdef __linux__
     /* `top -H` and /proc/PID/task/TID/comm tell this thread from the
@@ -677,14 +675,7 @@ static void deliverer_start(server_rec *s)
     dlv->events = apr_array_make(pool, 64, sizeof(const char *));
     curl_multi_setopt(dlv->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
                       (long)dlv->cfg->wh_concurrency);
-    if (apr_gethostname(host, sizeof(host), pool) != APR_SUCCESS) {
-        apr_cpystrn(host, "localhost", sizeof(host));
-    }
-    apr_generate_random_bytes(nonce, sizeof(nonce));
-    /* lease_owner is 100 characters: host, pid, nonce and batch fit */
-    dlv->owner = apr_psprintf(pool, "%.60s:%" APR_PID_T_FMT
-                              ":%02x%02x%02x%02x", host, getpid(), nonce[0], nonce[1], nonce[2],
-                              nonce[3]);
+    dlv->owner = leads_outbox_owner(pool);
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, LEADSLOGNO(00064)
                  "webhook deliverer started in pid %" APR_PID_T_FMT,
                  getpid());

@@ -12,15 +12,31 @@
  * attempts and one UPDATE of the deliveries (pgsql: one statement). */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <jansson.h>
 
 #include "httpd.h"
 #include "apr_strings.h"
+#include "apr_general.h"
+#include "apr_network_io.h"
 
 #include "leads_outbox.h"
 #include "leads_uuid.h"
 
 #define LEASE_ARGS 9
+
+const char *leads_outbox_owner(apr_pool_t *p)
+{
+    char host[APRMAXHOSTLEN + 1];
+    unsigned char nonce[4] = { 0, 0, 0, 0 };
+
+    if (apr_gethostname(host, sizeof(host), p) != APR_SUCCESS) {
+        apr_cpystrn(host, "localhost", sizeof(host));
+    }
+    apr_generate_random_bytes(nonce, sizeof(nonce));
+    return apr_psprintf(p, "%.60s:%" APR_PID_T_FMT ":%02x%02x%02x%02x", host,
+                        getpid(), nonce[0], nonce[1], nonce[2], nonce[3]);
+}
 
 typedef struct {
     apr_pool_t *p;

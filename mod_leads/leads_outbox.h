@@ -13,6 +13,10 @@
  * timeout and some slack, then the attempt itself. */
 #define LEADS_OUTBOX_LEASE(timeout) (2 * (timeout) + apr_time_from_sec(15))
 
+/* A new lease owner, "host:pid:nonce" (at most 73 characters, so a
+ * batch suffix still fits lease_owner's 100), in `p`. */
+const char *leads_outbox_owner(apr_pool_t *p);
+
 /* What one attempt sends. */
 typedef struct {
     const char *id;                     /* the delivery */

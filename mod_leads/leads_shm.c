@@ -2,18 +2,17 @@
  * generation behind a global mutex; mod_auth_digest keeps its client list
  * the same way. Layout: wh_stats | rate-limit slots | ring. */
 #include <string.h>
-#include <unistd.h>
 
 #include "httpd.h"
 #include "apr_shm.h"
 #include "apr_global_mutex.h"
 #include "apr_strings.h"
-#include "apr_network_io.h"
 #include "http_config.h"
 #include "http_log.h"
 #include "util_mutex.h"
 
 #include "leads_config.h"
+#include "leads_outbox.h"
 #include "leads_ratelimit.h"
 #include "leads_shm.h"
 #include "mod_leads.h"
@@ -53,23 +52,6 @@ static apr_size_t aligned(apr_size_t n)
     return APR_ALIGN_DEFAULT(n);
 }
 
-/* host:pid:nonce of the parent, and ":f": unique to this generation of
- * this httpd among all hosts sharing the database; the deliverer gives its
- * fresh leases up as "host:pid:nonce:%" (leads_outbox_release). */
-static const char *new_fresh_owner(apr_pool_t *p)
-{
-    char host[APRMAXHOSTLEN + 1];
-    unsigned char nonce[4] = { 0, 0, 0, 0 };
-
-    if (apr_gethostname(host, sizeof(host), p) != APR_SUCCESS) {
-        apr_cpystrn(host, "localhost", sizeof(host));
-    }
-    apr_generate_random_bytes(nonce, sizeof(nonce));
-    return apr_psprintf(p, "%.60s:%" APR_PID_T_FMT ":%02x%02x%02x%02x:f",
-                        host, getpid(), nonce[0], nonce[1], nonce[2],
-                        nonce[3]);
-}
-
 int leads_shm_post_config(apr_pool_t *pconf, server_rec *s)
 {
     const leads_srv_cfg_t *cfg = ap_get_module_config(s->module_config,
@@ -94,7 +76,9 @@ int leads_shm_post_config(apr_pool_t *pconf, server_rec *s)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     apr_pool_cleanup_register(pconf, NULL, shm_cleanup, apr_pool_cleanup_null);
-    fresh_owner = new_fresh_owner(pconf);
+    /* the parent's host:pid:nonce and ":f": unique to this generation of
+     * this httpd among the hosts sharing the database */
+    fresh_owner = apr_pstrcat(pconf, leads_outbox_owner(pconf), ":f", NULL);
     base = apr_shm_baseaddr_get(shm);
     memset(base, 0, stats_size + rl_size);
     wh_stats = (leads_wh_stats_t *)base;
