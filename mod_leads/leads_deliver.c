@@ -9,7 +9,9 @@
  * LeadsWebhookEndpointConcurrency of one endpoint at once: a queued
  * delivery of an endpoint at its cap waits and the others pass it, so a
  * receiver that never answers costs other firms nothing (SPEC §7.1);
- * finished attempts are recorded in batches too. Database work per batch
+ * finished attempts are recorded in batches too, by a thread of their
+ * own (leads_recorder.c) so sending never waits for the database to
+ * write them. Database work per batch
  * is a fixed number of statements, whatever the batch's size: batches
  * larger than the transfers in flight spread each statement's wait for a
  * busy database over more deliveries.
@@ -34,6 +36,7 @@
 #include "leads_deliver.h"
 #include "leads_metrics.h"
 #include "leads_outbox.h"
+#include "leads_recorder.h"
 #include "leads_shm.h"
 #include "leads_uuid.h"
 #include "leads_webhook.h"
@@ -49,6 +52,7 @@ APLOG_USE_MODULE(leads);
 #define LEASE_WAVES         4
 #define ENDPOINT_LEASE_FACTOR 4         /* x LeadsWebhookEndpointConcurrency */
 #define FRESH_GATHER        apr_time_from_msec(10)
+#define RECORD_BACKLOG      16          /* x LEASE_WAVES x the concurrency */
 
 /* One leased delivery: queued, then an attempt on its way. */
 typedef struct transfer_t transfer_t;
@@ -84,6 +88,7 @@ typedef struct {
     apr_time_t events_since;            /* when the first was taken */
     apr_uint32_t batches;               /* leased so far: token suffix */
     int delivered, retried, failed;     /* since the last stats update */
+    leads_recorder_t *recorder;         /* NULL: record on this thread */
 } deliverer_t;
 
 static deliverer_t *dlv;
@@ -462,13 +467,19 @@ static void collect_finished(slice_db_t *sd)
     }
 }
 
-/* One transaction for all finished attempts. Unrecorded ones are sent
- * again when their leases expire. */
+/* Finished attempts to the recorder's thread; without one, one
+ * transaction here for all of them. Unrecorded ones are sent again when
+ * their leases expire. */
 static void record_results(slice_db_t *sd)
 {
     leads_db_t *db;
 
     if (sd->results->nelts == 0) {
+        return;
+    }
+    if (dlv->recorder) {
+        leads_recorder_add(dlv->recorder, sd->results);
+        apr_array_clear(sd->results);
         return;
     }
     if (!(db = slice_db(sd)) || leads_outbox_finish(db, sd->results)
@@ -586,6 +597,13 @@ static void start_more(slice_db_t *sd, apr_time_t now)
     leads_db_t *db;
     int free_slots, batch, i;
 
+    /* the recorder behind by many batches (a slow database): what was
+     * sent is not recorded yet, so send no more until it catches up */
+    if (dlv->recorder && leads_recorder_pending(dlv->recorder)
+                         > RECORD_BACKLOG * LEASE_WAVES * max) {
+        start_queued(now);
+        return;
+    }
     take_fresh(sd, LEASE_WAVES * max - dlv->in_flight - dlv->queued);
     start_queued(now);
     free_slots = max - dlv->in_flight;
@@ -641,6 +659,9 @@ static void deliverer_slice(apr_pool_t *pool)
         }
         curl_multi_perform(dlv->multi, &running);
         collect_finished(&sd);
+        if (dlv->recorder) {
+            record_results(&sd);
+        }
         if (dlv->in_flight > 0) {
             curl_multi_poll(dlv->multi, NULL, 0, POLL_STEP_MS, NULL);
         }
@@ -676,6 +697,7 @@ static void deliverer_start(server_rec *s)
     curl_multi_setopt(dlv->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
                       (long)dlv->cfg->wh_concurrency);
     dlv->owner = leads_outbox_owner(pool);
+    leads_recorder_start(s, &dlv->recorder);
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, LEADSLOGNO(00064)
                  "webhook deliverer started in pid %" APR_PID_T_FMT,
                  getpid());
@@ -702,6 +724,10 @@ static void deliverer_stop(void)
     }
     dlv->queued = 0;
     curl_multi_cleanup(dlv->multi);
+    if (dlv->recorder) {
+        leads_recorder_stop(dlv->recorder);
+        dlv->recorder = NULL;
+    }
     apr_pool_create(&p, dlv->pool);
     if (leads_db_open(p, dlv->s, &db) == APR_SUCCESS) {
         const char *fresh = leads_shm_fresh_owner();
