@@ -109,6 +109,10 @@ static int parse_match(const leadsctl_cmd_t *cmd, lead_match_t *m)
 
 /* ---- Erasing ------------------------------------------------------------- */
 
+/* A firm's deliveries, by its endpoints: the endpoint index serves it. */
+#define OF_FIRM " endpoint_id IN (SELECT id FROM webhook_endpoints" \
+                " WHERE firm_id = %s)"
+
 /* One lead of `firm` and every row holding its data; adds to `counts`.
  * Deliveries are found by the lead in their body (the dialect's
  * delivery_of_lead), of any event type and endpoint, enabled or not. */
@@ -123,7 +127,7 @@ static int erase_lead(leadsctl_cmd_t *cmd, const char *firm, const char *lead,
     if (leadsctl_db_exec(cmd->db, &n,
                          apr_pstrcat(p, "DELETE FROM webhook_attempts"
                                      " WHERE delivery_id IN (SELECT id FROM"
-                                     " webhook_deliveries WHERE firm_id = %s"
+                                     " webhook_deliveries WHERE" OF_FIRM
                                      " AND ", of_lead, ")", NULL),
                          firm, pattern, lead, NULL)) {
         return leadsctl_db_fail(cmd, "deleting webhook attempts");
@@ -131,7 +135,7 @@ static int erase_lead(leadsctl_cmd_t *cmd, const char *firm, const char *lead,
     counts[ERASED_ATTEMPTS] += n;
     if (leadsctl_db_exec(cmd->db, &n,
                          apr_pstrcat(p, "DELETE FROM webhook_deliveries"
-                                     " WHERE firm_id = %s AND ", of_lead,
+                                     " WHERE" OF_FIRM " AND ", of_lead,
                                      NULL),
                          firm, pattern, lead, NULL)) {
         return leadsctl_db_fail(cmd, "deleting webhook deliveries");

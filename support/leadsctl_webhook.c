@@ -465,7 +465,9 @@ static int delivery_filter(leadsctl_cmd_t *cmd, const char **where,
                              leadsctl_opt(cmd, "endpoint"));
     }
     if (firm) {
-        sql = " AND firm_id = %s";
+        /* by its endpoints: the endpoint index serves it */
+        sql = " AND endpoint_id IN (SELECT id FROM webhook_endpoints"
+              " WHERE firm_id = %s)";
         args[n++] = firm;
     }
     if (endpoint) {

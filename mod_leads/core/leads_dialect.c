@@ -240,8 +240,9 @@ static const leads_dialect_t dialect_pgsql = {
         " FROM l JOIN webhook_endpoints e ON e.id = l.endpoint_id",
         NULL,                           /* in DELIVERY_LEASE */
         NULL,                           /* in DELIVERIES_FINISH */
-        /* attempts and deliveries in one statement, its own transaction */
-        "WITH r AS (SELECT * FROM jsonb_to_recordset(CAST(%s AS jsonb))"
+        /* attempts and deliveries in one statement, its own transaction;
+         * json, not jsonb: read once, its text needs no binary copy */
+        "WITH r AS (SELECT * FROM json_to_recordset(CAST(%s AS json))"
         " AS r(attempt_id uuid, id uuid, token text, attempt integer,"
         " started timestamptz, ms integer, http integer, error text,"
         " outcome text, status text, next_at timestamptz,"

@@ -1,0 +1,4 @@
+-- mod_leads schema 8: a delivery costs the create less (SPEC §7.1, Cost).
+-- PostgreSQL drops webhook_deliveries_firm and the foreign key to firms.
+-- InnoDB keeps both: its foreign key to firms needs the index, and the
+-- key's name is InnoDB's own choice. Nothing changes here.

@@ -1,0 +1,5 @@
+-- mod_leads schema 8: a delivery costs the create less (SPEC §7.1, Cost).
+-- PostgreSQL drops webhook_deliveries_firm and the foreign key to firms.
+-- SQLite cannot drop a foreign key without rebuilding the table, and a
+-- firm's deletion would need the index to find the deliveries it
+-- cascades to. Nothing changes here.
