@@ -96,13 +96,15 @@ static deliverer_t *dlv;
 /* The thread the deliverer runs on: only it may touch the state. */
 static apr_os_thread_t deliverer_thread;
 
-/* The slice's database connection, opened at its first use: an idle
- * deliverer holds none. NULL while the database is away; in-flight
- * transfers still finish then. */
+/* The slice's database connection, taken at its first use and given
+ * back after each step (slice_db_release()): the recorder's thread and
+ * the child's requests take from the same DBDMax. NULL while the
+ * database is away (one failed open a slice); in-flight transfers still
+ * finish then. */
 typedef struct {
     apr_pool_t *pool;
     leads_db_t *db;
-    int tried;
+    int failed;
     apr_array_header_t *results;        /* finished, not yet recorded */
 } slice_db_t;
 
@@ -446,13 +448,20 @@ static void transfer_done(slice_db_t *sd, CURL *easy, CURLcode rc)
 
 static leads_db_t *slice_db(slice_db_t *sd)
 {
-    if (!sd->tried) {
-        sd->tried = 1;
-        if (leads_db_open(sd->pool, dlv->s, &sd->db) != APR_SUCCESS) {
-            sd->db = NULL;
-        }
+    if (!sd->db && !sd->failed
+        && leads_db_open(sd->pool, dlv->s, &sd->db) != APR_SUCCESS) {
+        sd->db = NULL;
+        sd->failed = 1;
     }
     return sd->db;
+}
+
+static void slice_db_release(slice_db_t *sd)
+{
+    if (sd->db) {
+        leads_db_close(sd->db);
+        sd->db = NULL;
+    }
 }
 
 static void collect_finished(slice_db_t *sd)
@@ -654,8 +663,12 @@ static void deliverer_slice(apr_pool_t *pool)
         start_more(&sd, apr_time_now());
         if (dlv->in_flight == 0 && queued() == 0) {
             record_results(&sd);
+            slice_db_release(&sd);
             apr_sleep(IDLE_STEP);
             continue;
+        }
+        if (dlv->recorder) {
+            slice_db_release(&sd);
         }
         curl_multi_perform(dlv->multi, &running);
         collect_finished(&sd);
@@ -667,7 +680,7 @@ static void deliverer_slice(apr_pool_t *pool)
         }
     } while (apr_time_now() < deadline && !child_stopping());
     record_results(&sd);
-    leads_db_close(sd.db);
+    slice_db_release(&sd);
     leads_shm_stats_add(dlv->delivered, dlv->retried, dlv->failed,
                         dlv->in_flight, queued());
     leads_metrics_webhooks(dlv->delivered, dlv->retried, dlv->failed);
