@@ -408,7 +408,8 @@ static apr_status_t gate_enter(leads_db_t *db)
     if (!g) {
         return APR_SUCCESS;
     }
-    if (leads_db_gate_enter(g, cfg->db_wait) != APR_SUCCESS) {
+    if (leads_db_gate_enter(g, cfg->db_wait, db->r == NULL)
+        != APR_SUCCESS) {
         if (db->r) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, db->r,
                           LEADSLOGNO(00019) "all %d pooled database "

@@ -13,6 +13,7 @@
 struct leads_db_gate {
     int size;                           /* DBDMax */
     int held;
+    int first_waiting;                  /* background threads waiting */
     apr_thread_mutex_t *lock;
     apr_thread_cond_t *freed;
 };
@@ -79,13 +80,16 @@ leads_db_gate_t *leads_db_gate_for(server_rec *s)
     return by_server ? apr_hash_get(by_server, s, sizeof(s)) : NULL;
 }
 
-apr_status_t leads_db_gate_enter(leads_db_gate_t *g, apr_interval_time_t wait)
+apr_status_t leads_db_gate_enter(leads_db_gate_t *g, apr_interval_time_t wait,
+                                 int first)
 {
     apr_time_t deadline = apr_time_now() + wait;
     int ok;
 
     apr_thread_mutex_lock(g->lock);
-    while (g->held >= g->size && !exiting) {
+    g->first_waiting += first;
+    while (!exiting && (g->held >= g->size
+                        || (!first && g->first_waiting > 0))) {
         apr_interval_time_t left = deadline - apr_time_now();
 
         if (left <= 0) {
@@ -97,6 +101,11 @@ apr_status_t leads_db_gate_enter(leads_db_gate_t *g, apr_interval_time_t wait)
     if (ok) {
         g->held++;
     }
+    if (first) {
+        /* the requests it held back look again */
+        g->first_waiting--;
+        apr_thread_cond_broadcast(g->freed);
+    }
     apr_thread_mutex_unlock(g->lock);
     return ok ? APR_SUCCESS : APR_TIMEUP;
 }
@@ -105,7 +114,14 @@ void leads_db_gate_leave(leads_db_gate_t *g)
 {
     apr_thread_mutex_lock(g->lock);
     g->held--;
-    apr_thread_cond_signal(g->freed);
+    /* one woken request could find the place kept for a background
+     * thread and sleep again without passing the wake-up on */
+    if (g->first_waiting > 0) {
+        apr_thread_cond_broadcast(g->freed);
+    }
+    else {
+        apr_thread_cond_signal(g->freed);
+    }
     apr_thread_mutex_unlock(g->lock);
 }
 

@@ -21,8 +21,12 @@ void leads_db_gate_child_init(apr_pool_t *pchild, server_rec *s);
 leads_db_gate_t *leads_db_gate_for(server_rec *s);
 
 /* Take a place: APR_SUCCESS, or APR_TIMEUP after `wait` (or at once once
- * the child is exiting). */
-apr_status_t leads_db_gate_enter(leads_db_gate_t *g, apr_interval_time_t wait);
+ * the child is exiting). `first`: a background thread (the webhook
+ * deliverer, its recorder, maintenance), served before the requests
+ * waiting, so a child saturated with creates still sends and records
+ * their webhooks; it holds a place for one step at a time. */
+apr_status_t leads_db_gate_enter(leads_db_gate_t *g, apr_interval_time_t wait,
+                                 int first);
 void leads_db_gate_leave(leads_db_gate_t *g);
 
 /* For the log: the gate's size. */

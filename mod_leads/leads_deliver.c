@@ -605,11 +605,12 @@ static void start_more(slice_db_t *sd, apr_time_t now)
     const char *token;
     leads_db_t *db;
     int free_slots, batch, i;
+    int unrecorded = dlv->recorder ? leads_recorder_pending(dlv->recorder)
+                                   : 0;
 
     /* the recorder behind by many batches (a slow database): what was
      * sent is not recorded yet, so send no more until it catches up */
-    if (dlv->recorder && leads_recorder_pending(dlv->recorder)
-                         > RECORD_BACKLOG * LEASE_WAVES * max) {
+    if (unrecorded > RECORD_BACKLOG * LEASE_WAVES * max) {
         start_queued(now);
         return;
     }
@@ -626,9 +627,14 @@ static void start_more(slice_db_t *sd, apr_time_t now)
     dlv->next_sweep = now + dlv->cfg->wh_poll;
     apr_pool_create(&bp, dlv->pool);
     token = apr_psprintf(bp, "%s:%u", dlv->owner, ++dlv->batches);
+    /* sent deliveries the recorder has not written yet still hold their
+     * leases, and the lease counts them against their endpoint's cap:
+     * they are done, so the cap makes room for them (else a backlog
+     * behind a busy recorder drained a few rows a poll interval) */
     if (leads_outbox_lease(db, bp, token, now, until, batch,
                            ENDPOINT_LEASE_FACTOR
-                           * dlv->cfg->wh_endpoint_concurrency, &items)
+                           * dlv->cfg->wh_endpoint_concurrency + unrecorded,
+                           &items)
         == APR_SUCCESS) {
         for (i = 0; i < items->nelts; i++) {
             queue_add(&APR_ARRAY_IDX(items, i, leads_outbox_item_t), token,

@@ -23,7 +23,7 @@
 #include "leads_outbox.h"
 #include "leads_uuid.h"
 
-#define LEASE_ARGS 9
+#define LEASE_ARGS 10
 
 const char *leads_outbox_owner(apr_pool_t *p)
 {
@@ -57,7 +57,7 @@ static apr_status_t lease_candidates(leads_db_t *db, lease_baton_t *b,
     int n = 0;
 
     *ids = NULL;
-    rv = leads_db_select(db, LEADS_SQL_DELIVERY_CANDIDATES, 5, b->args + 2,
+    rv = leads_db_select(db, LEADS_SQL_DELIVERY_CANDIDATES, 6, b->args + 2,
                          &res);
     while (rv == APR_SUCCESS && arr && (row = leads_db_row(db, res, &n))) {
         const char *id = leads_db_column(db, b->p, row, 0);
@@ -155,10 +155,10 @@ apr_status_t leads_outbox_lease(leads_db_t *db, apr_pool_t *p,
     b.p = p;
     b.args[0] = token;
     b.args[1] = leads_db_time(db, until);
-    b.args[2] = b.args[3] = b.args[4] = at;
-    b.args[5] = apr_itoa(p, cap);
-    b.args[6] = apr_itoa(p, max);
-    b.args[7] = b.args[8] = at;
+    b.args[2] = b.args[3] = b.args[4] = b.args[5] = at;
+    b.args[6] = apr_itoa(p, cap);
+    b.args[7] = apr_itoa(p, max);
+    b.args[8] = b.args[9] = at;
     b.items = NULL;
     rv = leads_db_run(db, lease_work, &b);
     *items = b.items;

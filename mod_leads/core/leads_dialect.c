@@ -68,15 +68,19 @@
 /* Fairness (SPEC §7.1): the due deliveries of enabled endpoints, at most
  * `cap` leased per endpoint at once counting those leased already (in
  * flight or queued on any host), so one endpoint's backlog never fills
- * the batch. Parameters: now (live leases), now, now, cap, max; `cap`
- * must read as a number (sqlite3 holds any text greater than a number). */
+ * the batch. A lease is only ever taken on a due row, so the live ones
+ * are looked for among the due rows alone (the due index's range), not
+ * among every pending row (retries scheduled for later). Parameters: now,
+ * now (live leases), now, now, cap, max; `cap` must read as a number
+ * (sqlite3 holds any text greater than a number). */
 #define FAIR_DUE(time, cap, count, enabled) \
     "SELECT id FROM (SELECT d.id, d.next_attempt_at, ROW_NUMBER() OVER" \
     " (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS rn," \
     " COALESCE(b.busy, 0) AS busy FROM webhook_deliveries d" \
     " JOIN webhook_endpoints e ON e.id = d.endpoint_id" \
     " LEFT JOIN (SELECT endpoint_id, COUNT(*) AS busy FROM webhook_deliveries" \
-    " WHERE status = 'pending' AND lease_until >= " time \
+    " WHERE status = 'pending' AND next_attempt_at <= " time \
+    " AND lease_until >= " time \
     " GROUP BY endpoint_id) b ON b.endpoint_id = d.endpoint_id" \
     " WHERE " enabled " AND d.status = 'pending' AND d.next_attempt_at <= " \
     time " AND (d.lease_until IS NULL OR d.lease_until < " time "))" \

@@ -24,8 +24,8 @@ typedef enum {
                                    type, body, now x3, firm, type, and the
                                    LIKE patterns "type,%", "%,type",
                                    "%,type,%" (nrows = deliveries) */
-    LEADS_SQL_DELIVERY_LEASE,   /* token, until, now, now, now, cap, max,
-                                   now, now: lease up to max due, unleased
+    LEADS_SQL_DELIVERY_LEASE,   /* token, until, now, now, now, now, cap,
+                                   max, now, now: lease up to max due, unleased
                                    deliveries of enabled endpoints, no
                                    endpoint beyond cap leased at once (nrows) */
     LEADS_SQL_DELIVERY_LEASED,  /* token -> id, event_id, body, attempts, url,
@@ -51,7 +51,7 @@ typedef enum {
                                    deliveries held by disabled endpoints */
     LEADS_SQL_DELIVERIES_RELEASE,/* "owner:%" -> pending deliveries leased by
                                    that deliverer made free at once */
-    LEADS_SQL_DELIVERY_CANDIDATES,/* now, now, now, cap, max -> the ids
+    LEADS_SQL_DELIVERY_CANDIDATES,/* now, now, now, now, cap, max -> the ids
                                    DELIVERY_LEASE would take, read without
                                    locks; where not NULL, DELIVERY_LEASE
                                    takes them as a JSON array instead:

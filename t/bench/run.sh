@@ -24,6 +24,8 @@
 #   BENCH_DURATION=15 BENCH_WARMUP=30 BENCH_CREATES=200000 BENCH_CONNS="16 64"
 #   BENCH_KEEP=1      keep the temp dir (logs, pgbench logs, receiver log)
 #   BENCH_HTTPD_EXTRA directives appended to httpd.conf (to try a tuning)
+#   BENCH_SLOW_MS=1000 statements slower than this have their plan logged
+#                     (auto_explain, in pgsql/server.log of the kept dir)
 #
 # Needs root (PostgreSQL runs as postgres, httpd's children as www-data).
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
@@ -132,6 +134,7 @@ runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$TMP/pgsql/server.log"
     -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $TMP/pgsql" \
     -o "-c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
     -o "-c max_connections=300 -c shared_preload_libraries=pg_stat_statements" \
+    -o "-c session_preload_libraries=auto_explain -c auto_explain.log_min_duration=${BENCH_SLOW_MS:-1000}" \
     start >/dev/null || { tail -n 30 "$TMP/pgsql/server.log" >&2; exit 1; }
 
 export PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=postgres
