@@ -44,6 +44,38 @@ typedef struct {
     apr_array_header_t *items;
 } lease_baton_t;
 
+/* A transaction whose statements are planned for the outbox as it is
+ * now (the dialect's plan_now), where a pooled connection's cached plan
+ * could be one made while the table was small; nothing elsewhere. */
+static apr_status_t plan_now_begin(leads_db_t *db)
+{
+    const char *sql = leads_db_dialect(db)->plan_now;
+    apr_status_t rv;
+
+    if (!sql) {
+        return APR_SUCCESS;
+    }
+    rv = leads_db_begin(db);
+    if (rv == APR_SUCCESS && (rv = leads_db_exec(db, sql)) != APR_SUCCESS) {
+        leads_db_rollback(db);
+    }
+    return rv;
+}
+
+static apr_status_t plan_now_end(leads_db_t *db, apr_status_t rv)
+{
+    if (!leads_db_dialect(db)->plan_now) {
+        return rv;
+    }
+    if (rv == APR_SUCCESS) {
+        rv = leads_db_exec(db, "COMMIT");
+    }
+    if (rv != APR_SUCCESS) {
+        leads_db_rollback(db);
+    }
+    return rv;
+}
+
 /* The ids the lease should take, as a JSON array: read first without
  * locks where the dialect has DELIVERY_CANDIDATES. NULL when none. */
 static apr_status_t lease_candidates(leads_db_t *db, lease_baton_t *b,
@@ -123,8 +155,11 @@ static apr_status_t lease_work(leads_db_t *db, void *baton)
 
     b->items = apr_array_make(b->p, 16, sizeof(leads_outbox_item_t));
     if (!d->sql[LEADS_SQL_DELIVERY_LEASED]) {
-        rv = leads_db_select(db, LEADS_SQL_DELIVERY_LEASE, LEASE_ARGS, b->args,
-                             &res);
+        rv = plan_now_begin(db);
+        if (rv == APR_SUCCESS) {
+            rv = plan_now_end(db, leads_db_select(db, LEADS_SQL_DELIVERY_LEASE,
+                                                  LEASE_ARGS, b->args, &res));
+        }
     }
     else {
         rv = d->sql[LEADS_SQL_DELIVERY_CANDIDATES]
@@ -346,8 +381,13 @@ static apr_status_t finish_work(leads_db_t *db, void *baton)
     }
     if (!leads_db_dialect(db)->sql[LEADS_SQL_ATTEMPTS_RECORD]
         || !any_failed(results)) {
-        return leads_db_query(db, LEADS_SQL_DELIVERIES_FINISH, 1, &json,
-                              &nrows);
+        rv = plan_now_begin(db);
+        if (rv == APR_SUCCESS) {
+            rv = plan_now_end(db, leads_db_query(db,
+                                                 LEADS_SQL_DELIVERIES_FINISH,
+                                                 1, &json, &nrows));
+        }
+        return rv;
     }
     rv = leads_db_begin(db);
     if (rv != APR_SUCCESS) {

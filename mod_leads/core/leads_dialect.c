@@ -290,7 +290,8 @@ static const leads_dialect_t dialect_pgsql = {
         "SELECT " LEASED_COLUMNS("d.", "now()") " FROM"
         " jsonb_array_elements_text(CAST(%s AS jsonb)) AS j(v)"
         " CROSS JOIN LATERAL (SELECT * FROM webhook_deliveries x"
-        " WHERE x.event_id = CAST(j.v AS uuid) AND x.lease_owner = %s) d"
+        " WHERE x.event_id = CAST(j.v AS uuid) AND x.lease_owner = %s"
+        " OFFSET 0) d"                  /* a lookup per id, never a join */
         " JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE e.enabled",
         "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL"
         " WHERE id IN (SELECT CAST(value AS uuid) FROM"
@@ -300,7 +301,13 @@ static const leads_dialect_t dialect_pgsql = {
         " WHERE event_id = CAST(%s AS uuid)" UNLEASE_WHERE("AND", "")
     },
     LEADS_LABELS,
-    { 0 }, { 0 }, NULL, NULL           /* no conflict retries, no cluster */
+    { 0 }, { 0 }, NULL, NULL,          /* no conflict retries, no cluster */
+    /* A pooled connection keeps a statement's generic plan for as long
+     * as it lives; one made while webhook_deliveries was small (the first
+     * minute of a new install, before autovacuum analyzes it) seq-scanned
+     * the whole table at every finish once it had grown: seconds a batch
+     * in make bench, and deliveries stalled behind it. */
+    "SET LOCAL plan_cache_mode = force_custom_plan"
 };
 
 #define NEW_UUID "UUID()"
@@ -395,7 +402,8 @@ static const leads_dialect_t dialect_mysql = {
      * has applied what the cluster committed before them: the lookup
      * after a lost conflict sees the winner's row */
     "SELECT @@wsrep_on",
-    "SET SESSION wsrep_sync_wait = 1"
+    "SET SESSION wsrep_sync_wait = 1",
+    NULL                                /* no plan cache to bypass */
 };
 
 #undef NEW_UUID
@@ -485,7 +493,8 @@ static const leads_dialect_t dialect_sqlite3 = {
         EVENT_UNLEASE
     },
     LEADS_LABELS,
-    { 0 }, { 0 }, NULL, NULL           /* no conflict retries, no cluster */
+    { 0 }, { 0 }, NULL, NULL,          /* no conflict retries, no cluster */
+    NULL                                /* no plan cache to bypass */
 };
 
 static const leads_dialect_t *const dialects[] = {

@@ -116,6 +116,11 @@ typedef struct {
                                            cluster that needs cluster_setup;
                                            an error: not such a server */
     const char *cluster_setup;          /* run then, once per connection */
+    const char *plan_now;               /* in a transaction: the statements
+                                           after it are planned for the
+                                           table as it is now, not by a
+                                           plan cached when it was small;
+                                           NULL where nothing caches one */
 } leads_dialect_t;
 
 /* The dialect of an apr_dbd driver, or NULL when it is not supported. */
