@@ -89,6 +89,9 @@ typedef struct {
     apr_uint32_t batches;               /* leased so far: token suffix */
     int delivered, retried, failed;     /* since the last stats update */
     leads_recorder_t *recorder;         /* NULL: record on this thread */
+    int record_apart;                   /* the dialect allows the recorder
+                                           (finish_apart); known once a
+                                           connection was opened */
 } deliverer_t;
 
 static deliverer_t *dlv;
@@ -448,12 +451,23 @@ static void transfer_done(slice_db_t *sd, CURL *easy, CURLcode rc)
 
 static leads_db_t *slice_db(slice_db_t *sd)
 {
-    if (!sd->db && !sd->failed
-        && leads_db_open(sd->pool, dlv->s, &sd->db) != APR_SUCCESS) {
-        sd->db = NULL;
-        sd->failed = 1;
+    if (!sd->db && !sd->failed) {
+        if (leads_db_open(sd->pool, dlv->s, &sd->db) != APR_SUCCESS) {
+            sd->db = NULL;
+            sd->failed = 1;
+        }
+        else {
+            dlv->record_apart = leads_db_dialect(sd->db)->finish_apart;
+        }
     }
     return sd->db;
+}
+
+/* Outcomes go to the recorder's thread: it runs, and the dialect lets
+ * its finish run beside this thread's lease. */
+static int recording_apart(void)
+{
+    return dlv->recorder && dlv->record_apart;
 }
 
 static void slice_db_release(slice_db_t *sd)
@@ -486,7 +500,7 @@ static void record_results(slice_db_t *sd)
     if (sd->results->nelts == 0) {
         return;
     }
-    if (dlv->recorder) {
+    if (recording_apart()) {
         leads_recorder_add(dlv->recorder, sd->results);
         apr_array_clear(sd->results);
         return;
@@ -673,12 +687,12 @@ static void deliverer_slice(apr_pool_t *pool)
             apr_sleep(IDLE_STEP);
             continue;
         }
-        if (dlv->recorder) {
+        if (recording_apart()) {
             slice_db_release(&sd);
         }
         curl_multi_perform(dlv->multi, &running);
         collect_finished(&sd);
-        if (dlv->recorder) {
+        if (recording_apart()) {
             record_results(&sd);
         }
         if (dlv->in_flight > 0) {

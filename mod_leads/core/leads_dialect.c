@@ -307,7 +307,8 @@ static const leads_dialect_t dialect_pgsql = {
      * minute of a new install, before autovacuum analyzes it) seq-scanned
      * the whole table at every finish once it had grown: seconds a batch
      * in make bench, and deliveries stalled behind it. */
-    "SET LOCAL plan_cache_mode = force_custom_plan"
+    "SET LOCAL plan_cache_mode = force_custom_plan",
+    1
 };
 
 #define NEW_UUID "UUID()"
@@ -403,7 +404,8 @@ static const leads_dialect_t dialect_mysql = {
      * after a lost conflict sees the winner's row */
     "SELECT @@wsrep_on",
     "SET SESSION wsrep_sync_wait = 1",
-    NULL                                /* no plan cache to bypass */
+    NULL,                               /* no plan cache to bypass */
+    0
 };
 
 #undef NEW_UUID
@@ -494,7 +496,8 @@ static const leads_dialect_t dialect_sqlite3 = {
     },
     LEADS_LABELS,
     { 0 }, { 0 }, NULL, NULL,          /* no conflict retries, no cluster */
-    NULL                                /* no plan cache to bypass */
+    NULL,                               /* no plan cache to bypass */
+    0
 };
 
 static const leads_dialect_t *const dialects[] = {

@@ -121,6 +121,12 @@ typedef struct {
                                            table as it is now, not by a
                                            plan cached when it was small;
                                            NULL where nothing caches one */
+    int finish_apart;                   /* the deliverer's finish may run on
+                                           a thread of its own, beside its
+                                           lease: it locks only the rows it
+                                           changes (not so MySQL's UPDATE
+                                           ... JOIN, which locks what it
+                                           scans, nor SQLite's one writer) */
 } leads_dialect_t;
 
 /* The dialect of an apr_dbd driver, or NULL when it is not supported. */
