@@ -495,8 +495,6 @@ static void collect_finished(slice_db_t *sd)
  * their leases expire. */
 static void record_results(slice_db_t *sd)
 {
-    leads_db_t *db;
-
     if (sd->results->nelts == 0) {
         return;
     }
@@ -505,17 +503,7 @@ static void record_results(slice_db_t *sd)
         apr_array_clear(sd->results);
         return;
     }
-    if (!(db = slice_db(sd)) || leads_outbox_finish(db, sd->results)
-                                != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, dlv->s, LEADSLOGNO(00062)
-                     "%d webhook attempt(s) not recorded; they are sent "
-                     "again when their leases expire", sd->results->nelts);
-    }
-    else if (leads_outbox_mark_failing(db, sd->results) != APR_SUCCESS) {
-        /* only delays auto-disabling: the next failure marks it */
-        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, dlv->s, LEADSLOGNO(00121)
-                     "failing webhook endpoints not marked");
-    }
+    leads_recorder_write(dlv->s, slice_db(sd), sd->results);
     apr_array_clear(sd->results);
 }
 

@@ -47,8 +47,21 @@ static apr_array_header_t *new_list(apr_pool_t *p)
     return apr_array_make(p, 64, sizeof(leads_outbox_result_t));
 }
 
-/* One transaction for the batch; one more statement only when an attempt
- * failed. Outcomes not recorded are sent again when their leases expire. */
+void leads_recorder_write(server_rec *s, leads_db_t *db,
+                          const apr_array_header_t *results)
+{
+    if (!db || leads_outbox_finish(db, results) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, LEADSLOGNO(00062)
+                     "%d webhook attempt(s) not recorded; they are sent "
+                     "again when their leases expire", results->nelts);
+    }
+    else if (leads_outbox_mark_failing(db, results) != APR_SUCCESS) {
+        /* only delays auto-disabling: the next failure marks it */
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, LEADSLOGNO(00121)
+                     "failing webhook endpoints not marked");
+    }
+}
+
 static void record(leads_recorder_t *rec)
 {
     leads_db_t *db;
@@ -56,16 +69,7 @@ static void record(leads_recorder_t *rec)
     if (leads_db_open(rec->work_pool, rec->s, &db) != APR_SUCCESS) {
         db = NULL;
     }
-    if (!db || leads_outbox_finish(db, rec->work) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, rec->s, LEADSLOGNO(00062)
-                     "%d webhook attempt(s) not recorded; they are sent "
-                     "again when their leases expire", rec->work->nelts);
-    }
-    else if (leads_outbox_mark_failing(db, rec->work) != APR_SUCCESS) {
-        /* only delays auto-disabling: the next failure marks it */
-        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, rec->s, LEADSLOGNO(00121)
-                     "failing webhook endpoints not marked");
-    }
+    leads_recorder_write(rec->s, db, rec->work);
     if (db) {
         leads_db_close(db);
     }

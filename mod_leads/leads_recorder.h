@@ -8,7 +8,16 @@
 #include "httpd.h"
 #include "apr_tables.h"
 
+#include "leads_db.h"
+
 typedef struct leads_recorder_t leads_recorder_t;
+
+/* Write a batch of outcomes (leads_outbox_result_t) on `db`: one
+ * transaction, one more statement only when an attempt failed; with no
+ * `db`, or when it fails, logged (they are sent again when their leases
+ * expire). The recorder's thread and a deliverer recording itself. */
+void leads_recorder_write(server_rec *s, leads_db_t *db,
+                          const apr_array_header_t *results);
 
 /* Start the thread. Its memory is its own (not a subpool of anything
  * another thread allocates from); leads_recorder_stop() frees it. */
