@@ -53,6 +53,7 @@ APLOG_USE_MODULE(leads);
 #define ENDPOINT_LEASE_FACTOR 4         /* x LeadsWebhookEndpointConcurrency */
 #define FRESH_GATHER        apr_time_from_msec(10)
 #define RECORD_BACKLOG      16          /* x LEASE_WAVES x the concurrency */
+#define BACKLOG_SWEEP       apr_time_from_msec(50)
 
 /* One leased delivery: queued, then an attempt on its way. */
 typedef struct transfer_t transfer_t;
@@ -82,6 +83,8 @@ typedef struct {
     transfer_t *queue, *queue_tail;     /* leased, not started, oldest first */
     int queued;
     apr_time_t next_sweep;
+    int handed_back;                    /* fresh rows given to the sweep,
+                                           maybe not leased again yet */
     const char *owner;                  /* lease owner: host:pid:nonce */
     apr_array_header_t *events;         /* from the ring, to load */
     apr_pool_t *events_pool;            /* their ids */
@@ -584,6 +587,7 @@ static void take_fresh(slice_db_t *sd, int room)
     if (over->nelts > 0
         && leads_outbox_unlease(db, bp, over, owner) == APR_SUCCESS) {
         dlv->next_sweep = apr_time_now();
+        dlv->handed_back = 1;
     }
     apr_pool_destroy(bp);
 }
@@ -642,8 +646,19 @@ static void start_more(slice_db_t *sd, apr_time_t now)
             queue_add(&APR_ARRAY_IDX(items, i, leads_outbox_item_t), token,
                       until);
         }
+        /* a full batch: lease again at once. Rows found, or rows handed
+         * back by take_fresh(): an endpoint's backlog the lease gives out
+         * its cap at a time, so lease again once those are done, not a
+         * poll interval later */
         if (items->nelts == batch) {
-            dlv->next_sweep = now;      /* a backlog: lease again soon */
+            dlv->next_sweep = now;
+        }
+        else if (items->nelts > 0 || dlv->handed_back) {
+            dlv->next_sweep = now + (dlv->cfg->wh_poll < BACKLOG_SWEEP
+                                     ? dlv->cfg->wh_poll : BACKLOG_SWEEP);
+        }
+        if (items->nelts == 0 && dlv->queued == 0 && dlv->in_flight == 0) {
+            dlv->handed_back = 0;       /* none of ours holds a cap */
         }
     }
     apr_pool_destroy(bp);

@@ -86,6 +86,23 @@
     time " AND (d.lease_until IS NULL OR d.lease_until < " time "))" \
     " w WHERE rn + busy <= " cap " ORDER BY next_attempt_at LIMIT " count
 
+/* FAIR_DUE in one pass over the due rows, leased or not: `busy` a window
+ * sum, not a joined aggregate. MariaDB pushes the join into that
+ * aggregate (split materialization) and runs it again for every due row:
+ * seconds a lease under a backlog of a few thousand rows, during which
+ * the deliverer sent nothing. Same parameters as FAIR_DUE. */
+#define LEASED_NOW(time) "CASE WHEN d.lease_until >= " time " THEN 1 ELSE 0 END"
+#define FAIR_DUE_ONE_PASS(time, cap, count, enabled) \
+    "SELECT id FROM (SELECT d.id, d.next_attempt_at, ROW_NUMBER() OVER" \
+    " (PARTITION BY d.endpoint_id, " LEASED_NOW(time) \
+    " ORDER BY d.next_attempt_at, d.id) AS rn, SUM(" LEASED_NOW(time) ")" \
+    " OVER (PARTITION BY d.endpoint_id) AS busy, " LEASED_NOW(time) \
+    " AS leased FROM webhook_deliveries d" \
+    " JOIN webhook_endpoints e ON e.id = d.endpoint_id" \
+    " WHERE " enabled " AND d.status = 'pending' AND d.next_attempt_at <= " \
+    time ") w WHERE leased = 0 AND rn + busy <= " cap \
+    " ORDER BY next_attempt_at LIMIT " count
+
 /* A leased delivery and what signs it: the previous secret only while the
  * grace of its rotation lasts (the database's clock). */
 #define LEASED_COLUMNS(p, now) \
@@ -366,7 +383,7 @@ static const leads_dialect_t dialect_mysql = {
         " (SELECT COUNT(*) FROM webhook_endpoints WHERE enabled = 0),"
         HELD("e.enabled = 0"),
         DELIVERIES_RELEASE,
-        FAIR_DUE("%s", "CAST(%s AS SIGNED)", "%s", "e.enabled = 1"),
+        FAIR_DUE_ONE_PASS("%s", "CAST(%s AS SIGNED)", "%s", "e.enabled = 1"),
         "UPDATE webhook_endpoints e JOIN (SELECT endpoint, MIN(started) AS"
         " started FROM JSON_TABLE(%s, '$[*]' COLUMNS("
         "endpoint CHAR(36) PATH '$.endpoint',"
