@@ -1,13 +1,15 @@
-/* Callbacks on mod_watchdog's singleton thread (one child per host): the
- * webhook deliverer every 100 ms, and expired Idempotency-Key records purged
- * in bounded batches every minute, so no request ever pays for a scan.
+/* Callbacks on two mod_watchdog singleton threads (one child per host
+ * each): the webhook deliverer on one, every 100 ms; on the other the
+ * maintenance rounds (outbox figures, retention, failing endpoints,
+ * expired Idempotency-Key records), so that a slow round under a backlog
+ * never stalls deliveries and no request ever pays for a scan.
  * mod_proxy_hcheck registers the same way. */
 #include <pthread.h>
 #include <time.h>
 
 #include "httpd.h"
 #include "apr_portable.h"
-#include "apr_thread_mutex.h"
+#include "apr_thread_rwlock.h"
 #include "http_core.h"
 #include "http_log.h"
 #include "mod_watchdog.h"
@@ -29,24 +31,27 @@ APLOG_USE_MODULE(leads);
 #define WEBHOOK_OPS_INTERVAL apr_time_from_sec(5)
 #define EXPIRE_MAX_BATCHES  4           /* x 500 deliveries per round */
 
-/* mod_watchdog's thread outlives the child's pool and is never joined in
- * a child: the child exits while it runs. Destroying mod_dbd's connection
- * pool under a connection in use aborts the child (apr_reslist's
- * assertion), and libraries torn down by exit() (OpenSSL's atexit
- * cleanup) must not be in use on this thread then. So every callback runs
- * under busy_lock, and a pre-cleanup of pchild (before its subpools go)
- * marks the child exiting under it, so no callback starts after; then it
- * waits a bounded time for the thread to end, its thread-local destructors
- * included.
- * Told to stop, the thread returns (mod_watchdog then releases the
+/* mod_watchdog's threads outlive the child's pool and are never joined
+ * in a child: the child exits while they run. Destroying mod_dbd's
+ * connection pool under a connection in use aborts the child
+ * (apr_reslist's assertion), and libraries torn down by exit()
+ * (OpenSSL's atexit cleanup) must not be in use on these threads then.
+ * So every callback runs holding busy_lock for reading (the two threads
+ * side by side), and a pre-cleanup of pchild (before its subpools go)
+ * marks the child exiting and takes it for writing, so no callback
+ * starts after; then it waits a bounded time for each thread to end,
+ * its thread-local destructors included.
+ * Told to stop, a thread returns (mod_watchdog then releases the
  * singleton, and a child of the new generation takes over at once). */
-static apr_thread_mutex_t *busy_lock;
+static apr_thread_rwlock_t *busy_lock;
 static volatile int child_exiting;
 static int one_process;
-static apr_os_thread_t wd_thread;       /* ran our callbacks */
-static volatile int wd_thread_known;
 
-#define THREAD_END_WAIT 3               /* seconds */
+enum { WD_DELIVER, WD_MAINT, WD_THREADS };
+static apr_os_thread_t wd_thread[WD_THREADS];   /* ran our callbacks */
+static volatile int wd_thread_known[WD_THREADS];
+
+#define THREAD_END_WAIT 3               /* seconds, both threads */
 
 static APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *wd_get_instance;
 static APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *wd_register;
@@ -58,13 +63,18 @@ static void wait_for_thread_end(void)
 {
 #ifdef __linux__
     struct timespec until;
+    int i;
 
-    if (!wd_thread_known || one_process) {
+    if (one_process) {
         return;
     }
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += THREAD_END_WAIT;
-    pthread_timedjoin_np(wd_thread, NULL, &until);
+    for (i = 0; i < WD_THREADS; i++) {
+        if (wd_thread_known[i]) {
+            pthread_timedjoin_np(wd_thread[i], NULL, &until);
+        }
+    }
 #endif
 }
 
@@ -73,9 +83,9 @@ static apr_status_t maint_child_exit(void *unused)
     (void)unused;
     child_exiting = 1;
     if (busy_lock) {
-        /* a callback under way ends first; none starts after */
-        apr_thread_mutex_lock(busy_lock);
-        apr_thread_mutex_unlock(busy_lock);
+        /* callbacks under way end first; none starts after */
+        apr_thread_rwlock_wrlock(busy_lock);
+        apr_thread_rwlock_unlock(busy_lock);
     }
     wait_for_thread_end();
     return APR_SUCCESS;
@@ -92,9 +102,9 @@ static int maint_enter(void)
     if (child_exiting || !busy_lock) {
         return 0;
     }
-    apr_thread_mutex_lock(busy_lock);
+    apr_thread_rwlock_rdlock(busy_lock);
     if (child_exiting) {
-        apr_thread_mutex_unlock(busy_lock);
+        apr_thread_rwlock_unlock(busy_lock);
         return 0;
     }
     return 1;
@@ -102,7 +112,7 @@ static int maint_enter(void)
 
 static void maint_leave(void)
 {
-    apr_thread_mutex_unlock(busy_lock);
+    apr_thread_rwlock_unlock(busy_lock);
 }
 
 /* Purge with the main server's database; `pool` is cleared after each
@@ -252,13 +262,18 @@ static apr_status_t purge_watchdog(int state, void *data, apr_pool_t *pool)
 }
 
 /* Every callback's call under busy_lock, and none once the child is
- * exiting. */
-static apr_status_t guarded(ap_watchdog_callback_fn_t *fn, int state,
-                            void *data, apr_pool_t *pool)
+ * exiting; `which` thread it runs on is noted for the child's exit. */
+static apr_status_t guarded(int which, ap_watchdog_callback_fn_t *fn,
+                            int state, void *data, apr_pool_t *pool)
 {
     if (state == AP_WATCHDOG_STATE_STARTING) {
-        wd_thread = apr_os_thread_current();
-        wd_thread_known = 1;
+        wd_thread[which] = apr_os_thread_current();
+        wd_thread_known[which] = 1;
+#ifdef __linux__
+        if (which == WD_MAINT) {        /* `top -H` tells it apart */
+            pthread_setname_np(pthread_self(), "leads-maint");
+        }
+#endif
     }
     if (maint_enter()) {
         fn(state, data, pool);
@@ -270,37 +285,37 @@ static apr_status_t guarded(ap_watchdog_callback_fn_t *fn, int state,
 
 static apr_status_t maint_purge_cb(int state, void *data, apr_pool_t *pool)
 {
-    return guarded(purge_watchdog, state, data, pool);
+    return guarded(WD_MAINT, purge_watchdog, state, data, pool);
 }
 
 static apr_status_t maint_stats_cb(int state, void *data, apr_pool_t *pool)
 {
-    return guarded(stats_watchdog, state, data, pool);
+    return guarded(WD_MAINT, stats_watchdog, state, data, pool);
 }
 
 static apr_status_t maint_webhook_ops_cb(int state, void *data,
                                         apr_pool_t *pool)
 {
-    return guarded(webhook_ops_watchdog, state, data, pool);
+    return guarded(WD_MAINT, webhook_ops_watchdog, state, data, pool);
 }
 
 static apr_status_t maint_deliver_cb(int state, void *data, apr_pool_t *pool)
 {
-    return guarded(leads_deliver_watchdog, state, data, pool);
+    return guarded(WD_DELIVER, leads_deliver_watchdog, state, data, pool);
 }
 
 int leads_maint_post_config(apr_pool_t *pconf, server_rec *s)
 {
-    ap_watchdog_t *wd;
+    ap_watchdog_t *deliver_wd, *maint_wd;
     apr_status_t rv;
 
     one_process = ap_exists_config_define("ONE_PROCESS")
                   || ap_exists_config_define("DEBUG");
-    /* made before any child starts its watchdog thread (STARTING may run
+    /* made before any child starts a watchdog thread (STARTING may run
      * before our child_init); inherited by every child */
     if (!busy_lock
-        && apr_thread_mutex_create(&busy_lock, APR_THREAD_MUTEX_DEFAULT,
-                                   s->process->pool) != APR_SUCCESS) {
+        && apr_thread_rwlock_create(&busy_lock, s->process->pool)
+           != APR_SUCCESS) {
         busy_lock = NULL;
     }
     wd_get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
@@ -314,22 +329,24 @@ int leads_maint_post_config(apr_pool_t *pconf, server_rec *s)
     }
     rv = leads_deliver_global_init(s);
     if (rv == APR_SUCCESS) {
-        rv = wd_get_instance(&wd, LEADS_WATCHDOG_NAME, 0, 1, pconf);
-    }
-    /* mod_watchdog runs the callbacks newest first and counts each one's
-     * interval from the start of the round: registered before the
-     * deliverer, these run after its slice (up to a second) and count it */
-    if (rv == APR_SUCCESS) {
-        rv = wd_register(wd, OUTBOX_STATS_INTERVAL, s, maint_stats_cb);
+        rv = wd_get_instance(&deliver_wd, LEADS_WATCHDOG_NAME, 0, 1, pconf);
     }
     if (rv == APR_SUCCESS) {
-        rv = wd_register(wd, PURGE_INTERVAL, s, maint_purge_cb);
+        rv = wd_get_instance(&maint_wd, LEADS_MAINT_WATCHDOG_NAME, 0, 1,
+                             pconf);
     }
     if (rv == APR_SUCCESS) {
-        rv = wd_register(wd, WEBHOOK_OPS_INTERVAL, s, maint_webhook_ops_cb);
+        rv = wd_register(maint_wd, OUTBOX_STATS_INTERVAL, s, maint_stats_cb);
     }
     if (rv == APR_SUCCESS) {
-        rv = wd_register(wd, AP_WD_TM_SLICE, s, maint_deliver_cb);
+        rv = wd_register(maint_wd, PURGE_INTERVAL, s, maint_purge_cb);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = wd_register(maint_wd, WEBHOOK_OPS_INTERVAL, s,
+                         maint_webhook_ops_cb);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = wd_register(deliver_wd, AP_WD_TM_SLICE, s, maint_deliver_cb);
     }
 
     if (rv != APR_SUCCESS) {

@@ -1,11 +1,13 @@
-/* Periodic maintenance in a mod_watchdog thread: one per host (singleton),
- * away from the request path. */
+/* Periodic work in two mod_watchdog threads, each one per host
+ * (singletons), away from the request path: the deliverer, and
+ * maintenance. */
 #ifndef LEADS_MAINT_H
 #define LEADS_MAINT_H
 
 #include "httpd.h"
 
-#define LEADS_WATCHDOG_NAME "_leads_"
+#define LEADS_WATCHDOG_NAME "_leads_"          /* the deliverer */
+#define LEADS_MAINT_WATCHDOG_NAME "_leads_maint_"
 
 /* post_config (ordered before mod_watchdog's): register the callbacks.
  * Returns OK, logging a warning when mod_watchdog is missing. */
