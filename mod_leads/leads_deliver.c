@@ -83,8 +83,8 @@ typedef struct {
     transfer_t *queue, *queue_tail;     /* leased, not started, oldest first */
     int queued;
     apr_time_t next_sweep;
-    int handed_back;                    /* fresh rows given to the sweep,
-                                           maybe not leased again yet */
+    int handed_back;                    /* fresh rows given to the sweep
+                                           since the last lease */
     const char *owner;                  /* lease owner: host:pid:nonce */
     apr_array_header_t *events;         /* from the ring, to load */
     apr_pool_t *events_pool;            /* their ids */
@@ -646,10 +646,13 @@ static void start_more(slice_db_t *sd, apr_time_t now)
             queue_add(&APR_ARRAY_IDX(items, i, leads_outbox_item_t), token,
                       until);
         }
-        /* a full batch: lease again at once. Rows found, or rows handed
-         * back by take_fresh(): an endpoint's backlog the lease gives out
-         * its cap at a time, so lease again once those are done, not a
-         * poll interval later */
+        /* a full batch: lease again at once. Rows found, or rows just
+         * handed back by take_fresh(): an endpoint's backlog the lease
+         * gives out its cap at a time, so lease again once those are
+         * done, not a poll interval later. Nothing found: the cap holds
+         * (a receiver that hangs) or nothing is due, and the poll
+         * interval stands, so a stuck backlog is not scanned 20 times
+         * a second. */
         if (items->nelts == batch) {
             dlv->next_sweep = now;
         }
@@ -657,9 +660,7 @@ static void start_more(slice_db_t *sd, apr_time_t now)
             dlv->next_sweep = now + (dlv->cfg->wh_poll < BACKLOG_SWEEP
                                      ? dlv->cfg->wh_poll : BACKLOG_SWEEP);
         }
-        if (items->nelts == 0 && dlv->queued == 0 && dlv->in_flight == 0) {
-            dlv->handed_back = 0;       /* none of ours holds a cap */
-        }
+        dlv->handed_back = 0;
     }
     apr_pool_destroy(bp);
     start_queued(apr_time_now());
