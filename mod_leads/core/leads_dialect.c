@@ -68,31 +68,15 @@
 /* Fairness (SPEC §7.1): the due deliveries of enabled endpoints, at most
  * `cap` leased per endpoint at once counting those leased already (in
  * flight or queued on any host), so one endpoint's backlog never fills
- * the batch. A lease is only ever taken on a due row, so the live ones
- * are looked for among the due rows alone (the due index's range), not
- * among every pending row (retries scheduled for later). Parameters: now,
- * now (live leases), now, now, cap, max; `cap` must read as a number
- * (sqlite3 holds any text greater than a number). */
-#define FAIR_DUE(time, cap, count, enabled) \
-    "SELECT id FROM (SELECT d.id, d.next_attempt_at, ROW_NUMBER() OVER" \
-    " (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS rn," \
-    " COALESCE(b.busy, 0) AS busy FROM webhook_deliveries d" \
-    " JOIN webhook_endpoints e ON e.id = d.endpoint_id" \
-    " LEFT JOIN (SELECT endpoint_id, COUNT(*) AS busy FROM webhook_deliveries" \
-    " WHERE status = 'pending' AND next_attempt_at <= " time \
-    " AND lease_until >= " time \
-    " GROUP BY endpoint_id) b ON b.endpoint_id = d.endpoint_id" \
-    " WHERE " enabled " AND d.status = 'pending' AND d.next_attempt_at <= " \
-    time " AND (d.lease_until IS NULL OR d.lease_until < " time "))" \
-    " w WHERE rn + busy <= " cap " ORDER BY next_attempt_at LIMIT " count
-
-/* FAIR_DUE in one pass over the due rows, leased or not: `busy` a window
- * sum, not a joined aggregate. MariaDB pushes the join into that
- * aggregate (split materialization) and runs it again for every due row:
- * seconds a lease under a backlog of a few thousand rows, during which
- * the deliverer sent nothing. Same parameters as FAIR_DUE. */
+ * the batch. A lease is only ever taken on a due row, so one pass over
+ * the due rows (the due index's range), leased or not, finds both: `busy`
+ * is a window sum, not a joined aggregate (MariaDB pushed the join into
+ * such an aggregate and ran it again for every due row: seconds a lease
+ * under a backlog of a few thousand rows, the deliverer idle meanwhile).
+ * Parameters: now x4, cap, max; `cap` must read as a number (sqlite3
+ * holds any text greater than a number). */
 #define LEASED_NOW(time) "CASE WHEN d.lease_until >= " time " THEN 1 ELSE 0 END"
-#define FAIR_DUE_ONE_PASS(time, cap, count, enabled) \
+#define FAIR_DUE(time, cap, count, enabled) \
     "SELECT id FROM (SELECT d.id, d.next_attempt_at, ROW_NUMBER() OVER" \
     " (PARTITION BY d.endpoint_id, " LEASED_NOW(time) \
     " ORDER BY d.next_attempt_at, d.id) AS rn, SUM(" LEASED_NOW(time) ")" \
@@ -383,7 +367,7 @@ static const leads_dialect_t dialect_mysql = {
         " (SELECT COUNT(*) FROM webhook_endpoints WHERE enabled = 0),"
         HELD("e.enabled = 0"),
         DELIVERIES_RELEASE,
-        FAIR_DUE_ONE_PASS("%s", "CAST(%s AS SIGNED)", "%s", "e.enabled = 1"),
+        FAIR_DUE("%s", "CAST(%s AS SIGNED)", "%s", "e.enabled = 1"),
         "UPDATE webhook_endpoints e JOIN (SELECT endpoint, MIN(started) AS"
         " started FROM JSON_TABLE(%s, '$[*]' COLUMNS("
         "endpoint CHAR(36) PATH '$.endpoint',"
