@@ -743,16 +743,14 @@ static void deliverer_start(server_rec *s)
 /* Told to stop (graceful restart, idle reaping, MaxConnectionsPerChild):
  * in-flight transfers are abandoned and every lease this deliverer holds
  * is given up, so the deliverer elected next sends them at once instead
- * of after the leases run out (at-least-once: one may arrive twice). */
+ * of after the leases run out (at-least-once: one may arrive twice).
+ * The recorder's thread is joined: it must not write through mod_dbd's
+ * pool while the child destroys it. */
 static void deliverer_stop(void)
 {
     apr_pool_t *p;
     leads_db_t *db;
 
-    if (!dlv || !apr_os_thread_equal(deliverer_thread,
-                                     apr_os_thread_current())) {
-        return;                         /* another thread's call */
-    }
     while (dlv->transfers) {
         transfer_free(dlv->transfers);
     }
@@ -796,9 +794,25 @@ apr_status_t leads_deliver_watchdog(int state, void *data, apr_pool_t *pool)
         }
         break;
     case AP_WATCHDOG_STATE_STOPPING:
-        deliverer_stop();
+        /* not mod_watchdog's own call on the exiting thread */
+        if (dlv && apr_os_thread_equal(deliverer_thread,
+                                       apr_os_thread_current())) {
+            deliverer_stop();
+        }
         break;
     }
     /* Anything but success would stop the callback for good. */
     return APR_SUCCESS;
+}
+
+/* The child can exit before its watchdog thread sees the MPM stopping
+ * and gets STOPPING (a graceful restart whose connections all close at
+ * once): then the deliverer, its recorder's thread still running, is
+ * stopped here, on the exiting thread. Only called while no callback
+ * runs or will run again, so nothing else touches the state. */
+void leads_deliver_child_exit(void)
+{
+    if (dlv) {
+        deliverer_stop();
+    }
 }

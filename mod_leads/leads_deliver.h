@@ -12,4 +12,9 @@ apr_status_t leads_deliver_global_init(server_rec *s);
  * `data` is the main server_rec. */
 apr_status_t leads_deliver_watchdog(int state, void *data, apr_pool_t *pool);
 
+/* The child is exiting and no callback runs or will run again (called
+ * through leads_maint.c, holding its lock for writing): stop the
+ * deliverer if its thread did not, and join the recorder's thread. */
+void leads_deliver_child_exit(void);
+
 #endif

@@ -39,8 +39,9 @@ APLOG_USE_MODULE(leads);
  * So every callback runs holding busy_lock for reading (the two threads
  * side by side), and a pre-cleanup of pchild (before its subpools go)
  * marks the child exiting and takes it for writing, so no callback
- * starts after; then it waits a bounded time for each thread to end,
- * its thread-local destructors included.
+ * starts after. Holding it, it stops the deliverer if its thread has not
+ * (the recorder's thread with it); then it waits a bounded time for
+ * each thread to end, its thread-local destructors included.
  * Told to stop, a thread returns (mod_watchdog then releases the
  * singleton, and a child of the new generation takes over at once). */
 static apr_thread_rwlock_t *busy_lock;
@@ -83,8 +84,10 @@ static apr_status_t maint_child_exit(void *unused)
     (void)unused;
     child_exiting = 1;
     if (busy_lock) {
-        /* callbacks under way end first; none starts after */
+        /* callbacks under way end first; none starts after. The
+         * deliverer's thread may not have stopped it yet. */
         apr_thread_rwlock_wrlock(busy_lock);
+        leads_deliver_child_exit();
         apr_thread_rwlock_unlock(busy_lock);
     }
     wait_for_thread_end();
