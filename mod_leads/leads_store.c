@@ -8,6 +8,7 @@
 #include "http_log.h"
 
 #include "leads_store.h"
+#include "leads_uuid.h"
 #include "mod_leads.h"
 
 APLOG_USE_MODULE(leads);
@@ -258,7 +259,7 @@ apr_status_t leads_store_idem_purge(leads_db_t *db, apr_time_t now,
  * on the row lock until this transaction ends, and finds the record. */
 #define CLAIM_ARGS  9
 #define LEAD_ARGS   14
-#define OUTBOX_ARGS 13
+#define OUTBOX_ARGS 14
 
 static void claim_args(leads_db_t *db, const leads_new_lead_t *n,
                        const char **args)
@@ -336,17 +337,18 @@ static void outbox_args(leads_db_t *db, const leads_new_lead_t *n,
     static const char event[] = "lead.created";
     const char *when = leads_db_time(db, n->created_at);
 
-    args[0] = n->event_id;
-    args[1] = event;
-    args[2] = n->event_body;
-    args[3] = args[4] = args[5] = when;
-    args[6] = n->lease_owner ? n->lease_owner : "";
-    args[7] = n->lease_owner ? leads_db_time(db, n->lease_until) : "";
-    args[8] = n->firm_id;
-    args[9] = event;
-    args[10] = "lead.created,%";
-    args[11] = "%,lead.created";
-    args[12] = "%,lead.created,%";
+    args[0] = leads_uuid_prefix(leads_db_pool(db), n->event_id);
+    args[1] = n->event_id;
+    args[2] = event;
+    args[3] = n->event_body;
+    args[4] = args[5] = args[6] = when;
+    args[7] = n->lease_owner ? n->lease_owner : "";
+    args[8] = n->lease_owner ? leads_db_time(db, n->lease_until) : "";
+    args[9] = n->firm_id;
+    args[10] = event;
+    args[11] = "lead.created,%";
+    args[12] = "%,lead.created";
+    args[13] = "%,lead.created,%";
 }
 
 static apr_status_t outbox_insert(leads_db_t *db, leads_new_lead_t *n)
@@ -363,13 +365,15 @@ static apr_status_t unlease_work(leads_db_t *db, void *baton)
     const char **args = baton;
     int nrows;
 
-    return leads_db_query(db, LEADS_SQL_EVENT_UNLEASE, 2, args, &nrows);
+    return leads_db_query(db, LEADS_SQL_EVENT_UNLEASE, 4, args, &nrows);
 }
 
 apr_status_t leads_store_unlease_event(leads_db_t *db, const char *event_id,
                                        const char *owner)
 {
-    const char *args[2] = { event_id, owner };
+    const char *args[4] = { NULL, NULL, event_id, owner };
+
+    leads_uuid_prefix_range(leads_db_pool(db), event_id, &args[0], &args[1]);
 
     return leads_db_run(db, unlease_work, args);
 }

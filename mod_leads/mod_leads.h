@@ -10,7 +10,7 @@
 
 /* The schema this module's statements need: the highest NNN of
  * sql/<driver>/NNN_*.sql (t/schema.t keeps them equal). */
-#define LEADS_SCHEMA_VERSION 8
+#define LEADS_SCHEMA_VERSION 9
 
 /* Stable message numbers in the error log, like httpd's APLOGNO():
  * grep for "LEADS00012" finds the one place that logs it. */

@@ -45,11 +45,19 @@
  * lease runs out. */
 #define UNLEASE_WHERE(join, d) " " join " " d "lease_owner = %s"
 
+/* An event's deliveries are one range of the primary key (leads_uuid.h,
+ * LEADS_UUID_PREFIX_LEN): the ids that begin with the event id's first 19
+ * characters. Another event of the same millisecond may share them, so
+ * the event id is compared too. */
+#define RANGE_LO "'0000-000000000000'"
+#define RANGE_HI "'ffff-ffffffffffff'"
+
 /* A create's deliveries, leased to a deliverer the ring could not tell
- * after all (it filled between the check and the push): for the sweep. */
+ * after all (it filled between the check and the push): for the sweep.
+ * Parameters: the range's ends, the event, the owner. */
 #define EVENT_UNLEASE \
     "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL" \
-    " WHERE event_id = %s" UNLEASE_WHERE("AND", "")
+    " WHERE id BETWEEN %s AND %s AND event_id = %s" UNLEASE_WHERE("AND", "")
 
 /* Only a failed attempt gets a row of its own: a success is recorded on
  * its delivery (delivered_at, last_http_status, last_duration_ms). */
@@ -99,16 +107,18 @@
     " FROM webhook_deliveries d JOIN webhook_endpoints e" \
     " ON e.id = d.endpoint_id WHERE d.lease_owner = %s"
 
-/* The fresh deliveries of the events the ring named, by the event index:
- * the deliverer's only statement before it sends them. Parameters: the
- * event ids (a JSON array: `events` its rows, `event_v` an id), then the
- * owner. The ids drive the join, one index lookup each, whatever the
- * planner believes of a queue table whose statistics are always behind
- * (left to choose, PostgreSQL scanned the backlog). Only a pending
- * delivery holds a lease: the finish clears it. */
-#define DELIVERIES_FRESH(now, events, join, event_v, enabled) \
+/* The fresh deliveries of the events the ring named, each a range of the
+ * primary key: the deliverer's only statement before it sends them.
+ * Parameters: the event ids (a JSON array: `events` its rows, `event_v`
+ * an id, `lo` and `hi` the ends of its range), then the owner. The ids
+ * drive the join, one index lookup each, whatever the planner believes of
+ * a queue table whose statistics are always behind (left to choose,
+ * PostgreSQL scanned the backlog). Only a pending delivery holds a lease:
+ * the finish clears it. */
+#define DELIVERIES_FRESH(now, events, join, event_v, lo, hi, enabled) \
     "SELECT " LEASED_COLUMNS("d.", now) " FROM " events " " join \
-    " webhook_deliveries d ON d.event_id = " event_v \
+    " webhook_deliveries d ON d.id BETWEEN " lo " AND " hi \
+    " AND d.event_id = " event_v \
     " JOIN webhook_endpoints e ON e.id = d.endpoint_id" \
     " WHERE d.lease_owner = %s AND " enabled
 
@@ -159,15 +169,17 @@
     "DELETE FROM idempotency_keys WHERE scope = %s AND key_hash = %s" \
     " AND expires_at <= %s"
 
-/* From LEADS_SQL_SOURCE_BY_HASH to LEADS_SQL_OUTBOX_INSERT; NEW_UUID is
- * the dialect's expression for a random UUID, defined before each use. */
+/* From LEADS_SQL_SOURCE_BY_HASH to LEADS_SQL_OUTBOX_INSERT; DELIVERY_ID
+ * is the dialect's expression for a delivery's id from its event's
+ * prefix (a parameter) and random bits, defined before each use. */
 #define INGEST_PLAIN \
     "SELECT id, firm_id, name, mapping, enabled, kind, origins," \
     " redirect_url, honeypot, captcha, captcha_secret FROM sources" \
     " WHERE key_hash = %s", \
     "SELECT id FROM leads WHERE source_id = %s AND external_id = %s", \
     "INSERT INTO webhook_deliveries " DELIVERY_COLUMNS \
-    " SELECT " NEW_UUID ", %s, %s, id, firm_id, %s, 'pending', 0, %s, %s, %s," \
+    " SELECT " DELIVERY_ID ", %s, %s, id, firm_id, %s, 'pending', 0," \
+    " %s, %s, %s," \
     " NULLIF(%s, ''), NULLIF(%s, '')" \
     " FROM webhook_endpoints WHERE firm_id = %s AND enabled = 1" SUBSCRIBED
 
@@ -185,7 +197,8 @@
     " ON CONFLICT DO NOTHING"
 #define PG_OUTBOX_INSERT \
     "INSERT INTO webhook_deliveries " DELIVERY_COLUMNS \
-    " SELECT gen_random_uuid(), CAST(%s AS uuid), %s, id, firm_id, %s," \
+    " SELECT CAST(%s || substr(CAST(gen_random_uuid() AS text), 20) AS uuid)," \
+    " CAST(%s AS uuid), %s, id, firm_id, %s," \
     " 'pending', 0, CAST(%s AS timestamptz), CAST(%s AS timestamptz)," \
     " CAST(%s AS timestamptz), NULLIF(%s, '')," \
     " CAST(NULLIF(%s, '') AS timestamptz) FROM webhook_endpoints" \
@@ -291,7 +304,9 @@ static const leads_dialect_t dialect_pgsql = {
         "SELECT " LEASED_COLUMNS("d.", "now()") " FROM"
         " jsonb_array_elements_text(CAST(%s AS jsonb)) AS j(v)"
         " CROSS JOIN LATERAL (SELECT * FROM webhook_deliveries x"
-        " WHERE x.event_id = CAST(j.v AS uuid) AND x.lease_owner = %s"
+        " WHERE x.id BETWEEN CAST(substr(j.v, 1, 19) || " RANGE_LO " AS uuid)"
+        " AND CAST(substr(j.v, 1, 19) || " RANGE_HI " AS uuid)"
+        " AND x.event_id = CAST(j.v AS uuid) AND x.lease_owner = %s"
         " OFFSET 0) d"                  /* a lookup per id, never a join */
         " JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE e.enabled",
         "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL"
@@ -299,7 +314,8 @@ static const leads_dialect_t dialect_pgsql = {
         " jsonb_array_elements_text(CAST(%s AS jsonb)))"
         UNLEASE_WHERE("AND", ""),
         "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL"
-        " WHERE event_id = CAST(%s AS uuid)" UNLEASE_WHERE("AND", "")
+        " WHERE id BETWEEN CAST(%s AS uuid) AND CAST(%s AS uuid)"
+        " AND event_id = CAST(%s AS uuid)" UNLEASE_WHERE("AND", "")
     },
     LEADS_LABELS,
     { 0 }, { 0 }, NULL, NULL,          /* no conflict retries, no cluster */
@@ -312,7 +328,10 @@ static const leads_dialect_t dialect_pgsql = {
     1
 };
 
-#define NEW_UUID "UUID()"
+/* RAND() per row: an event's deliveries to several endpoints differ. */
+#define DELIVERY_ID \
+    "CONCAT(%s, SUBSTR('89ab', 1 + FLOOR(RAND() * 4), 1)," \
+    " SUBSTR(MD5(RAND()), 1, 3), '-', SUBSTR(MD5(RAND()), 1, 12))"
 static const leads_dialect_t dialect_mysql = {
     /* MariaDB may refuse a statement prepared before it restarted or
      * before a table's definition changed (ER_NEED_REPREPARE), with the
@@ -385,7 +404,9 @@ static const leads_dialect_t dialect_mysql = {
         " AND updated_at < %s" EXPIRE_LIMIT,
         DELIVERIES_FRESH("UTC_TIMESTAMP(3)", "JSON_TABLE(%s, '$[*]' COLUMNS("
                          "v CHAR(36) PATH '$')) AS j", "STRAIGHT_JOIN",
-                         "j.v", "e.enabled = 1"),
+                         "j.v", "CONCAT(SUBSTR(j.v, 1, 19), " RANGE_LO ")",
+                         "CONCAT(SUBSTR(j.v, 1, 19), " RANGE_HI ")",
+                         "e.enabled = 1"),
         "UPDATE webhook_deliveries d JOIN JSON_TABLE(%s, '$[*]' COLUMNS("
         "id CHAR(36) PATH '$')) AS j ON d.id = j.id SET d.lease_owner = NULL,"
         " d.lease_until = NULL" UNLEASE_WHERE("WHERE", "d."),
@@ -409,13 +430,11 @@ static const leads_dialect_t dialect_mysql = {
     0
 };
 
-#undef NEW_UUID
-/* A random (version 4) UUID from SQLite's randomblob(). */
-#define NEW_UUID \
-    "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' ||" \
-    " substr(hex(randomblob(2)), 2) || '-' ||" \
-    " substr('89ab', 1 + (abs(random()) %% 4), 1) ||" \
-    " substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))"
+#undef DELIVERY_ID
+/* randomblob() per row, lowercase as the prefix is. */
+#define DELIVERY_ID \
+    "%s || substr('89ab', 1 + (abs(random()) %% 4), 1) ||" \
+    " lower(substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))"
 /* json_each() rows' fields, each named after itself. */
 #define JSON_FIELD(f) "json_extract(value, '$." f "') AS " f
 #define JSON_FIELDS(a, b, c, d) \
@@ -489,6 +508,8 @@ static const leads_dialect_t dialect_sqlite3 = {
         EXPIRE_LIMIT ")",
         DELIVERIES_FRESH("strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now')",
                          "json_each(%s) AS j", "CROSS JOIN", "j.value",
+                         "substr(j.value, 1, 19) || " RANGE_LO,
+                         "substr(j.value, 1, 19) || " RANGE_HI,
                          "e.enabled = 1"),
         "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL"
         " WHERE id IN (SELECT value FROM json_each(%s))"

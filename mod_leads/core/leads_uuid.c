@@ -104,3 +104,17 @@ int leads_uuid_v7_time(const char *uuid, apr_time_t *t)
     *t = apr_time_from_msec(ms);
     return 1;
 }
+
+const char *leads_uuid_prefix(apr_pool_t *p, const char *uuid)
+{
+    return apr_pstrndup(p, uuid, LEADS_UUID_PREFIX_LEN);
+}
+
+void leads_uuid_prefix_range(apr_pool_t *p, const char *uuid,
+                             const char **lo, const char **hi)
+{
+    const char *prefix = leads_uuid_prefix(p, uuid);
+
+    *lo = apr_pstrcat(p, prefix, "0000-000000000000", NULL);
+    *hi = apr_pstrcat(p, prefix, "ffff-ffffffffffff", NULL);
+}

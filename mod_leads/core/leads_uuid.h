@@ -15,6 +15,19 @@ apr_status_t leads_uuid_v7(apr_pool_t *p, apr_time_t now, const char **out);
  * sets *t to its time (milliseconds). */
 int leads_uuid_v7_time(const char *uuid, apr_time_t *t);
 
+/* An event's deliveries have ids that begin with the event id's first 64
+ * bits (time, version, rand_a: 19 characters, the dash after them
+ * included) and end with 64 random ones: still version 7, so they append
+ * to the primary key's right edge, and an event's deliveries are one
+ * range of the key, found without an index on the event id. */
+#define LEADS_UUID_PREFIX_LEN 19
+
+/* The prefix of `uuid` (LEADS_UUID_PREFIX_LEN characters), and the lowest
+ * and highest ids that begin with it. */
+const char *leads_uuid_prefix(apr_pool_t *p, const char *uuid);
+void leads_uuid_prefix_range(apr_pool_t *p, const char *uuid,
+                             const char **lo, const char **hi);
+
 /* Non-zero when `in` is a UUID in 8-4-4-4-12 hex form (any case); sets
  * *canonical to its lowercase copy. */
 int leads_uuid_parse(apr_pool_t *p, const char *in, const char **canonical);

@@ -93,6 +93,23 @@ static void test_v7_time(apr_pool_t *p)
        "a non-hex digit is refused");
 }
 
+/* An event's deliveries are one range of the primary key. */
+static void test_prefix(apr_pool_t *p)
+{
+    const char *ev = "01a23ab5-ec23-75c1-9b0d-7c1750408956", *lo, *hi;
+
+    is_str(leads_uuid_prefix(p, ev), "01a23ab5-ec23-75c1-",
+           "the prefix: time, version, rand_a and the dash after them");
+    leads_uuid_prefix_range(p, ev, &lo, &hi);
+    is_str(lo, "01a23ab5-ec23-75c1-0000-000000000000", "the range's low end");
+    is_str(hi, "01a23ab5-ec23-75c1-ffff-ffffffffffff", "the range's high end");
+    ok(strcmp(lo, ev) < 0 && strcmp(ev, hi) < 0,
+       "the event id itself sorts inside its range");
+    ok(strcmp("01a23ab5-ec23-75c0-ffff-ffffffffffff", lo) < 0
+       && strcmp("01a23ab5-ec23-75c2-0000-000000000000", hi) > 0,
+       "its neighbours sort outside it");
+}
+
 int main(void)
 {
     apr_pool_t *p;
@@ -102,6 +119,7 @@ int main(void)
     test_v7(p);
     test_parse(p);
     test_v7_time(p);
+    test_prefix(p);
     apr_pool_destroy(p);
     apr_terminate();
     return tap_done();
