@@ -153,9 +153,17 @@
     " WHERE status = 'pending' AND lease_owner LIKE %s"
 
 /* Pending deliveries an endpoint's being disabled holds back. */
-#define HELD(disabled) \
-    " (SELECT COUNT(*) FROM webhook_deliveries d JOIN webhook_endpoints e" \
-    " ON e.id = d.endpoint_id WHERE d.status = 'pending' AND " disabled ")"
+/* The outbox figures: the pending deliveries, the oldest one's age in
+ * seconds (`age`, of MIN(d.created_at)), the disabled endpoints, and the
+ * pending deliveries they hold. One pass over the pending rows, driven
+ * by the due index (`join` keeps the deliveries first): under load that
+ * index holds an entry for every row finished since the last vacuum,
+ * and three passes over it took hundreds of milliseconds every 5 s. */
+#define OUTBOX_STATS(age, join, disabled) \
+    "SELECT COUNT(*), COALESCE(" age ", 0), (SELECT COUNT(*) FROM" \
+    " webhook_endpoints e WHERE " disabled "), COALESCE(SUM(CASE WHEN " \
+    disabled " THEN 1 ELSE 0 END), 0) FROM webhook_deliveries d " join \
+    " webhook_endpoints e ON e.id = d.endpoint_id WHERE d.status = 'pending'"
 
 /* Statements mysql and sqlite3 both take as written. */
 #define LEAD_EXISTS_PLAIN "SELECT 1 FROM leads WHERE id = %s"
@@ -278,11 +286,8 @@ static const leads_dialect_t dialect_pgsql = {
         "WITH " PG_CREATE_LEAD("")
         " SELECT 1, " PG_COUNT("lead") ", " PG_COUNT("outbox"),
         "SELECT 1 FROM leads WHERE id = CAST(%s AS uuid)",
-        "SELECT (SELECT COUNT(*) FROM webhook_deliveries"
-        " WHERE status = 'pending'), (SELECT COALESCE(EXTRACT(EPOCH FROM"
-        " now() - MIN(created_at)), 0) FROM webhook_deliveries"
-        " WHERE status = 'pending'), (SELECT COUNT(*) FROM webhook_endpoints"
-        " WHERE NOT enabled)," HELD("NOT e.enabled"),
+        OUTBOX_STATS("EXTRACT(EPOCH FROM now() - MIN(d.created_at))", "JOIN",
+                     "NOT e.enabled"),
         DELIVERIES_RELEASE,
         NULL,                           /* the lease chooses itself */
         "UPDATE webhook_endpoints e SET failing_since = r.started FROM"
@@ -379,12 +384,9 @@ static const leads_dialect_t dialect_mysql = {
         " ON d.id = r.id AND d.lease_owner = r.token SET" FINISH_SET("d.", "r."),
         NULL, NULL,                     /* no one-statement create */
         LEAD_EXISTS_PLAIN,
-        "SELECT (SELECT COUNT(*) FROM webhook_deliveries"
-        " WHERE status = 'pending'), (SELECT COALESCE(TIMESTAMPDIFF("
-        "MICROSECOND, MIN(created_at), UTC_TIMESTAMP(3)) / 1000000, 0)"
-        " FROM webhook_deliveries WHERE status = 'pending'),"
-        " (SELECT COUNT(*) FROM webhook_endpoints WHERE enabled = 0),"
-        HELD("e.enabled = 0"),
+        OUTBOX_STATS("TIMESTAMPDIFF(MICROSECOND, MIN(d.created_at),"
+                     " UTC_TIMESTAMP(3)) / 1000000", "STRAIGHT_JOIN",
+                     "e.enabled = 0"),
         DELIVERIES_RELEASE,
         FAIR_DUE("%s", "CAST(%s AS SIGNED)", "%s", "e.enabled = 1"),
         "UPDATE webhook_endpoints e JOIN (SELECT endpoint, MIN(started) AS"
@@ -485,11 +487,8 @@ static const leads_dialect_t dialect_sqlite3 = {
         " AND webhook_deliveries.lease_owner = r.token",
         NULL, NULL,                     /* no one-statement create */
         LEAD_EXISTS_PLAIN,
-        "SELECT (SELECT COUNT(*) FROM webhook_deliveries"
-        " WHERE status = 'pending'), (SELECT COALESCE((julianday('now') -"
-        " julianday(MIN(created_at))) * 86400.0, 0) FROM webhook_deliveries"
-        " WHERE status = 'pending'), (SELECT COUNT(*) FROM webhook_endpoints"
-        " WHERE enabled = 0)," HELD("e.enabled = 0"),
+        OUTBOX_STATS("(julianday('now') - julianday(MIN(d.created_at)))"
+                     " * 86400.0", "CROSS JOIN", "e.enabled = 0"),
         DELIVERIES_RELEASE,
         NULL,                           /* the lease chooses itself */
         "UPDATE webhook_endpoints SET failing_since = r.started FROM (SELECT "

@@ -40,6 +40,7 @@ sub var { ":$_[0]::varchar" }
 # pgbench -D cannot define an empty variable: the module's "" is a literal
 my $empty   = "''::varchar";
 sub id  { "(lpad(to_hex(:n::bigint), 31, '0') || '$_[0]')::varchar" }
+my $hex3    = "(lpad(to_hex(:n::bigint), 31, '0') || '3')";
 my $now     = 'now()::varchar';
 my $expires = "(now() + interval '1 day')::varchar";
 # pgbench's outbox rows must never be due: mod_leads' deliverer would send them
@@ -73,14 +74,19 @@ my @plan = $have{CREATE_CLAIMED}
 # endpoints (OUTBOX_INSERT), or, in older modules, one INSERT per endpoint
 # (DELIVERY_INSERT; the bench has one endpoint).
 sub outbox_step {
-    # outbox_insert(): event id, type, body, next_attempt_at, created_at,
+    # outbox_insert(): [the event's prefix,] event id, type, body, next_attempt_at, created_at,
     # updated_at, [lease owner, lease until,] firm, then the event and three
     # LIKE patterns naming it. The lease (schema 7 on): the module's rows
     # are leased to its deliverer; pgbench's are parked by next_attempt_at
     # and unleased ('', as the module binds when the ring is full): a
     # parked lease would count against the endpoint's share in the sweep
     my @lease = ($have{DELIVERIES_FRESH} ? ($empty, $empty) : ());
-    return [ OUTBOX_INSERT => [ id(3), var('event_type'), var('event_body'),
+    # Schema 9 on: first the event id's prefix (leads_uuid_prefix(), its
+    # first 19 characters, dashed), which the delivery's id begins with.
+    my @prefix = (sql_of('OUTBOX_INSERT') =~ /^\S+ \S+ \S+ \(.*?\) SELECT CAST\(%s \|\|/s
+                  ? ("(substr($hex3, 1, 8) || '-' || substr($hex3, 9, 4) || '-' || "
+                     . "substr($hex3, 13, 4) || '-')::varchar") : ());
+    return [ OUTBOX_INSERT => [ @prefix, id(3), var('event_type'), var('event_body'),
                                 $parked, $now, $now, @lease, var('firm'),
                                 var('event_type'), var('ev_first'),
                                 var('ev_last'), var('ev_middle') ] ]
