@@ -152,7 +152,6 @@
     "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL" \
     " WHERE status = 'pending' AND lease_owner LIKE %s"
 
-/* Pending deliveries an endpoint's being disabled holds back. */
 /* The outbox figures: the pending deliveries, the oldest one's age in
  * seconds (`age`, of MIN(d.created_at)), the disabled endpoints, and the
  * pending deliveries they hold. One pass over the pending rows, driven
