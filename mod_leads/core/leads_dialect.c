@@ -2,7 +2,10 @@
  * are in sql/<driver>/. Statement order is leads_sql_e's. */
 #include <string.h>
 
+#include <apr_general.h>
+
 #include "leads_dialect.h"
+#include "leads_uuid.h"
 
 #define LEADS_LABELS { \
     "leads_key_by_hash", "leads_first_open_stage", "leads_fields", \
@@ -45,12 +48,14 @@
  * lease runs out. */
 #define UNLEASE_WHERE(join, d) " " join " " d "lease_owner = %s"
 
-/* An event's deliveries are one range of the primary key (leads_uuid.h,
- * LEADS_UUID_PREFIX_LEN): the ids that begin with the event id's first 19
- * characters. Another event of the same millisecond may share them, so
- * the event id is compared too. */
-#define RANGE_LO "'0000-000000000000'"
-#define RANGE_HI "'ffff-ffffffffffff'"
+/* An event's deliveries are one range of the primary key (leads_uuid.h):
+ * the ids that begin with the event id's prefix, PREFIX_OF(event) ||
+ * RANGE_LO to PREFIX_OF(event) || RANGE_HI. Another event of the same
+ * millisecond may share it, so the event id is compared too. */
+#define PREFIX_OF(v) \
+    "substr(" v ", 1, " APR_STRINGIFY(LEADS_UUID_PREFIX_LEN) ")"
+#define RANGE_LO "'" LEADS_UUID_TAIL_LO "'"
+#define RANGE_HI "'" LEADS_UUID_TAIL_HI "'"
 
 /* A create's deliveries, leased to a deliverer the ring could not tell
  * after all (it filled between the check and the push): for the sweep.
@@ -308,8 +313,8 @@ static const leads_dialect_t dialect_pgsql = {
         "SELECT " LEASED_COLUMNS("d.", "now()") " FROM"
         " jsonb_array_elements_text(CAST(%s AS jsonb)) AS j(v)"
         " CROSS JOIN LATERAL (SELECT * FROM webhook_deliveries x"
-        " WHERE x.id BETWEEN CAST(substr(j.v, 1, 19) || " RANGE_LO " AS uuid)"
-        " AND CAST(substr(j.v, 1, 19) || " RANGE_HI " AS uuid)"
+        " WHERE x.id BETWEEN CAST(" PREFIX_OF("j.v") " || " RANGE_LO " AS uuid)"
+        " AND CAST(" PREFIX_OF("j.v") " || " RANGE_HI " AS uuid)"
         " AND x.event_id = CAST(j.v AS uuid) AND x.lease_owner = %s"
         " OFFSET 0) d"                  /* a lookup per id, never a join */
         " JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE e.enabled",
@@ -405,8 +410,8 @@ static const leads_dialect_t dialect_mysql = {
         " AND updated_at < %s" EXPIRE_LIMIT,
         DELIVERIES_FRESH("UTC_TIMESTAMP(3)", "JSON_TABLE(%s, '$[*]' COLUMNS("
                          "v CHAR(36) PATH '$')) AS j", "STRAIGHT_JOIN",
-                         "j.v", "CONCAT(SUBSTR(j.v, 1, 19), " RANGE_LO ")",
-                         "CONCAT(SUBSTR(j.v, 1, 19), " RANGE_HI ")",
+                         "j.v", "CONCAT(" PREFIX_OF("j.v") ", " RANGE_LO ")",
+                         "CONCAT(" PREFIX_OF("j.v") ", " RANGE_HI ")",
                          "e.enabled = 1"),
         "UPDATE webhook_deliveries d JOIN JSON_TABLE(%s, '$[*]' COLUMNS("
         "id CHAR(36) PATH '$')) AS j ON d.id = j.id SET d.lease_owner = NULL,"
@@ -506,8 +511,8 @@ static const leads_dialect_t dialect_sqlite3 = {
         EXPIRE_LIMIT ")",
         DELIVERIES_FRESH("strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now')",
                          "json_each(%s) AS j", "CROSS JOIN", "j.value",
-                         "substr(j.value, 1, 19) || " RANGE_LO,
-                         "substr(j.value, 1, 19) || " RANGE_HI,
+                         PREFIX_OF("j.value") " || " RANGE_LO,
+                         PREFIX_OF("j.value") " || " RANGE_HI,
                          "e.enabled = 1"),
         "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL"
         " WHERE id IN (SELECT value FROM json_each(%s))"

@@ -115,6 +115,6 @@ void leads_uuid_prefix_range(apr_pool_t *p, const char *uuid,
 {
     const char *prefix = leads_uuid_prefix(p, uuid);
 
-    *lo = apr_pstrcat(p, prefix, "0000-000000000000", NULL);
-    *hi = apr_pstrcat(p, prefix, "ffff-ffffffffffff", NULL);
+    *lo = apr_pstrcat(p, prefix, LEADS_UUID_TAIL_LO, NULL);
+    *hi = apr_pstrcat(p, prefix, LEADS_UUID_TAIL_HI, NULL);
 }

@@ -21,6 +21,9 @@ int leads_uuid_v7_time(const char *uuid, apr_time_t *t);
  * to the primary key's right edge, and an event's deliveries are one
  * range of the key, found without an index on the event id. */
 #define LEADS_UUID_PREFIX_LEN 19
+/* What follows the prefix in the lowest and the highest such id. */
+#define LEADS_UUID_TAIL_LO "0000-000000000000"
+#define LEADS_UUID_TAIL_HI "ffff-ffffffffffff"
 
 /* The prefix of `uuid` (LEADS_UUID_PREFIX_LEN characters), and the lowest
  * and highest ids that begin with it. */
