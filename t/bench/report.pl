@@ -278,6 +278,38 @@ for my $c (@conns) {
 }
 print "\n";
 
+# --- what the 0.85 target leaves a delivery. The machine is saturated in
+# both runs, so a create without an endpoint takes cpus x wall / creates of
+# it (wrk included), and 0.85 allows a delivery 1/0.85 - 1 of that. The
+# deliverer's thread (with the kernel's loopback work it does) and the
+# receiver are the HTTP delivery itself: what is left of the allowance is
+# all the database may spend on a delivery.
+my ($floor, %best);
+if ($g->{floor_rows} && $g->{floor_insert_ms} && $g->{floor_finish_ms}) {
+    my ($ins, $fin) = map { $_ / $g->{floor_rows} } @$g{qw(floor_insert_ms floor_finish_ms)};
+    $floor = $ins + $fin;
+    printf "the database's least per delivery: %.3f ms (its row written %.3f, finished %.3f:"
+        . " %d rows in one INSERT and one UPDATE on this database, quiet)\n",
+        $floor, $ins, $fin, $g->{floor_rows};
+}
+print "what a delivery may cost at 0.85 (ms of the machine per create or delivery):\n";
+for my $c (@conns) {
+    my ($r, $z) = ($m{$c}, $n{$c});
+    next unless $r && $z && $z->{rows} && $r->{rows} && $r->{wrate};
+    my $create = $g->{cpus} * $z->{wall} / $z->{rows};
+    my $allowed = $create * (1 / 0.85 - 1);
+    my $sent = $r->{wrate} * $r->{wall} / 1000;
+    my $http = ($r->{dlv_us} // 0) / 1000 + $r->{cpu_recv} / $sent;
+    my $pg = $r->{cpu_pg} / $r->{rows} - $z->{cpu_pg} / $z->{rows};
+    $best{$c} = $create / ($create + $http + $floor) if defined $floor;
+    printf "  %2d: a create %.3f, so a delivery may take %.3f; its HTTP part (deliverer"
+        . " thread + receiver) took %.3f, leaving %.3f for the database, which took %.3f;"
+        . " the ratio if the database cost nothing: %.2f%s\n",
+        $c, $create, $allowed, $http, $allowed - $http, $pg, $create / ($create + $http),
+        defined $best{$c} ? sprintf(', at its least: %.2f', $best{$c}) : '';
+}
+print "\n";
+
 # --- memory
 my $growth = $g->{rss_warm_kb} ? 100 * ($g->{rss_end_kb} - $g->{rss_warm_kb}) / $g->{rss_warm_kb} : undef;
 printf "httpd children RSS (sum of %s): %.1f MB after warm-up (%d creates), %.1f MB after %d creates: %+.2f %%%s\n",
@@ -336,7 +368,9 @@ for my $c (@conns) {
 for my $c (@conns) {
     next unless $m{$c} && $n{$c} && $n{$c}{rps};
     my $ratio = $m{$c}{rps} / $n{$c}{rps};
-    printf "  endpoint >= 0.85 x no endpoint at %d: %.3f  %s\n", $c, $ratio, verdict($ratio >= 0.85);
+    printf "  endpoint >= 0.85 x no endpoint at %d: %.3f  %s%s\n", $c, $ratio,
+        verdict($ratio >= 0.85),
+        defined $best{$c} ? sprintf(' (at best %.2f on this machine, above)', $best{$c}) : '';
     my $r = $m{$c};
     my $backlog = $r->{pending} / ($r->{ok} / $r->{secs});
     printf "  backlog at the end at %d < 1 s of creates: %.2f s  %s\n", $c, $backlog,
