@@ -78,6 +78,10 @@ typedef struct {
     server_rec *s;
     const leads_srv_cfg_t *cfg;
     CURLM *multi;
+    CURL **idle;                        /* easy handles to reuse: an init
+                                           and a cleanup cost more than a
+                                           transfer's own work */
+    int idle_n, idle_max;
     transfer_t *transfers;              /* in flight */
     int in_flight;
     transfer_t *queue, *queue_tail;     /* leased, not started, oldest first */
@@ -235,7 +239,13 @@ static void transfer_free(transfer_t *t)
     transfer_unlink(t);
     if (t->easy) {
         curl_multi_remove_handle(dlv->multi, t->easy);
-        curl_easy_cleanup(t->easy);
+        if (dlv->idle_n < dlv->idle_max) {
+            curl_easy_reset(t->easy);
+            dlv->idle[dlv->idle_n++] = t->easy;
+        }
+        else {
+            curl_easy_cleanup(t->easy);
+        }
     }
     curl_slist_free_all(t->headers);
     apr_pool_destroy(t->pool);
@@ -245,7 +255,7 @@ static CURL *easy_for(transfer_t *t)
 {
     const leads_srv_cfg_t *cfg = dlv->cfg;
     long timeout = (long)apr_time_as_msec(cfg->wh_timeout);
-    CURL *e = curl_easy_init();
+    CURL *e = dlv->idle_n ? dlv->idle[--dlv->idle_n] : curl_easy_init();
 
     if (!e) {
         return NULL;
@@ -729,6 +739,8 @@ static void deliverer_start(server_rec *s)
     dlv->s = s;
     dlv->cfg = ap_get_module_config(s->module_config, &leads_module);
     dlv->multi = curl_multi_init();
+    dlv->idle_max = dlv->cfg->wh_concurrency;
+    dlv->idle = apr_pcalloc(pool, sizeof(CURL *) * (apr_size_t)dlv->idle_max);
     apr_pool_create(&dlv->events_pool, pool);
     dlv->events = apr_array_make(pool, 64, sizeof(const char *));
     curl_multi_setopt(dlv->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
@@ -758,6 +770,9 @@ static void deliverer_stop(void)
         transfer_free(dlv->queue);
     }
     dlv->queued = 0;
+    while (dlv->idle_n) {
+        curl_easy_cleanup(dlv->idle[--dlv->idle_n]);
+    }
     curl_multi_cleanup(dlv->multi);
     if (dlv->recorder) {
         leads_recorder_stop(dlv->recorder);
