@@ -78,10 +78,11 @@ typedef struct {
     server_rec *s;
     const leads_srv_cfg_t *cfg;
     CURLM *multi;
-    CURL **idle;                        /* easy handles to reuse: an init
+    CURL **idle;                        /* easy handles to reuse, up to
+                                           LeadsWebhookConcurrency: an init
                                            and a cleanup cost more than a
                                            transfer's own work */
-    int idle_n, idle_max;
+    int idle_n;
     transfer_t *transfers;              /* in flight */
     int in_flight;
     transfer_t *queue, *queue_tail;     /* leased, not started, oldest first */
@@ -239,7 +240,7 @@ static void transfer_free(transfer_t *t)
     transfer_unlink(t);
     if (t->easy) {
         curl_multi_remove_handle(dlv->multi, t->easy);
-        if (dlv->idle_n < dlv->idle_max) {
+        if (dlv->idle_n < dlv->cfg->wh_concurrency) {
             curl_easy_reset(t->easy);
             dlv->idle[dlv->idle_n++] = t->easy;
         }
@@ -739,8 +740,8 @@ static void deliverer_start(server_rec *s)
     dlv->s = s;
     dlv->cfg = ap_get_module_config(s->module_config, &leads_module);
     dlv->multi = curl_multi_init();
-    dlv->idle_max = dlv->cfg->wh_concurrency;
-    dlv->idle = apr_pcalloc(pool, sizeof(CURL *) * (apr_size_t)dlv->idle_max);
+    dlv->idle = apr_pcalloc(pool, sizeof(CURL *)
+                                  * (apr_size_t)dlv->cfg->wh_concurrency);
     apr_pool_create(&dlv->events_pool, pool);
     dlv->events = apr_array_make(pool, 64, sizeof(const char *));
     curl_multi_setopt(dlv->multi, CURLMOPT_MAX_HOST_CONNECTIONS,

@@ -137,8 +137,8 @@ sub mod_leads_row {
     my $ok = $e->{requests} - $e->{non2xx} - $e->{errors};
     my $calls = calls_of("$res/$name.pss");
     my ($wp50, $wp99, $wrate, $wn) = webhooks_in($e->{t0}, $e->{t1});
-    my ($rt, $rt_dlv, $dtx) = round_trips($calls, $e->{rows},
-                                          ($wrate // 0) * ($e->{t1} - $e->{t0}) / 1000);
+    my $sent = ($wrate // 0) * ($e->{t1} - $e->{t0}) / 1000;   # deliveries received
+    my ($rt, $rt_dlv, $dtx) = round_trips($calls, $e->{rows}, $sent);
     return {
         rps => $e->{requests} / $secs, p50 => $e->{p50_us} / 1000,
         p99 => $e->{p99_us} / 1000, non2xx => $e->{non2xx},
@@ -149,8 +149,9 @@ sub mod_leads_row {
         secs => $secs, rss => $e->{rss_after_kb},
         cpu_httpd => $e->{cpu_httpd_ms}, cpu_pg => $e->{cpu_pg_ms},
         cpu_recv => $e->{cpu_recv_ms}, wall => $e->{t1} - $e->{t0},
-        dlv_us => ($wrate && defined $e->{cpu_deliverer_ms})
-            ? 1000 * $e->{cpu_deliverer_ms} / ($wrate * ($e->{t1} - $e->{t0}) / 1000) : undef,
+        sent => $sent,
+        dlv_us => ($sent && defined $e->{cpu_deliverer_ms})
+            ? 1000 * $e->{cpu_deliverer_ms} / $sent : undef,
     };
 }
 
@@ -295,11 +296,10 @@ if ($g->{floor_rows} && $g->{floor_insert_ms} && $g->{floor_finish_ms}) {
 print "what a delivery may cost at 0.85 (ms of the machine per create or delivery):\n";
 for my $c (@conns) {
     my ($r, $z) = ($m{$c}, $n{$c});
-    next unless $r && $z && $z->{rows} && $r->{rows} && $r->{wrate};
+    next unless $r && $z && $z->{rows} && $r->{rows} && $r->{sent};
     my $create = $g->{cpus} * $z->{wall} / $z->{rows};
     my $allowed = $create * (1 / 0.85 - 1);
-    my $sent = $r->{wrate} * $r->{wall} / 1000;
-    my $http = ($r->{dlv_us} // 0) / 1000 + $r->{cpu_recv} / $sent;
+    my $http = ($r->{dlv_us} // 0) / 1000 + $r->{cpu_recv} / $r->{sent};
     my $pg = $r->{cpu_pg} / $r->{rows} - $z->{cpu_pg} / $z->{rows};
     $best{$c} = $create / ($create + $http + $floor) if defined $floor;
     printf "  %2d: a create %.3f, so a delivery may take %.3f; its HTTP part (deliverer"
@@ -340,8 +340,7 @@ for my $c (@conns) {
 for my $c (@conns) {
     my $r = $m{$c} or next;
     my $calls = calls_of("$res/mod_leads-$c.pss");
-    my $dn = ($r->{wrate} // 0) * $r->{wall} / 1000;
-    next unless $dn;
+    my $dn = $r->{sent} or next;
     printf "  %2d conns, deliverer statements per delivery (pg_stat_statements): %s\n", $c,
         join(', ', map { sprintf '%s %.4f', $_, $calls->{$_} / $dn }
                    grep { $calls->{$_} } sort keys %DELIVERER) || 'none';

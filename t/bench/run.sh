@@ -505,14 +505,15 @@ CREATES_END=$(module_creates)
 # statement, round trip or transaction of its own), with the server quiet.
 # What 0.85 leaves the database is compared with it (report.pl); a failed
 # measurement leaves the figure out, not the report.
-for _ in $(seq 1 600); do [ "$(pending)" -eq 0 ] && break; sleep 0.1; done
+drain >/dev/null
 FLOOR_ROWS=20000
 floor_ms() { # SQL -> its run time in ms, as psql's \timing prints it
     printf '\\timing on\n%s\n' "$1" |
         psql -X -q -v ON_ERROR_STOP=1 -v body="$EVENT_BODY" |
         sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -n 1
 }
-FLOOR_IDS="CAST('ffffffff-ffff-7fff-bfff-' || lpad(to_hex(i), 12, '0') AS uuid)"
+FLOOR_PREFIX=ffffffff-ffff-7fff-bfff-     # ids no create makes, at the key's right edge
+FLOOR_IDS="CAST('$FLOOR_PREFIX' || lpad(to_hex(i), 12, '0') AS uuid)"
 FLOOR_INSERT_MS=$(floor_ms "INSERT INTO webhook_deliveries (id, event_id, event_type,
     endpoint_id, firm_id, body, status, attempts, next_attempt_at, created_at,
     updated_at, lease_owner, lease_until)
@@ -524,9 +525,9 @@ FLOOR_FINISH_MS=$(floor_ms "UPDATE webhook_deliveries SET status = 'delivered',
     attempts = attempts + 1, last_http_status = 204, last_error = NULL,
     updated_at = now(), delivered_at = now(), last_duration_ms = 1,
     lease_owner = NULL, lease_until = NULL
-    WHERE id BETWEEN CAST('ffffffff-ffff-7fff-bfff-000000000000' AS uuid)
-                 AND CAST('ffffffff-ffff-7fff-bfff-ffffffffffff' AS uuid)") || true
-q "DELETE FROM webhook_deliveries WHERE id >= CAST('ffffffff-ffff-7fff-bfff-000000000000' AS uuid)" >/dev/null ||
+    WHERE id BETWEEN CAST('${FLOOR_PREFIX}000000000000' AS uuid)
+                 AND CAST('${FLOOR_PREFIX}ffffffffffff' AS uuid)") || true
+q "DELETE FROM webhook_deliveries WHERE id >= CAST('${FLOOR_PREFIX}000000000000' AS uuid)" >/dev/null ||
     true
 {
     echo "floor_rows=$FLOOR_ROWS"
